@@ -76,6 +76,18 @@ class _Converter(markdownify.MarkdownConverter):
         inner = block.strip("\n")[3:-3]
         return f"\n\n{fence}{inner}{fence}\n\n"
 
+    def convert_li(self, el, text, parent_tags):
+        # markdownify indents an item's later lines by its bullet's width ("- " is 2), but
+        # Python-Markdown only nests what is indented by 4: without this, nested lists and
+        # code inside list items come out flattened.
+        item = super().convert_li(el, text, parent_tags)
+        width = item.find(" ") + 1
+        if not 0 < width < 4:
+            return item
+        first, *rest = item.split("\n")
+        shift = " " * (4 - width)
+        return "\n".join([first, *(shift + line if line.startswith(" " * width) else line for line in rest)])
+
     def convert_a(self, el, text, parent_tags):
         self._absolute(el, "href")
         return super().convert_a(el, text, parent_tags)

@@ -33,7 +33,11 @@ def reconcile(root: Path, harvested: Entry, dry_run: bool = False) -> str:
         curated = {key: value for key, value in existing.meta.items() if key not in HARVESTED_KEYS}
         outcome, target, entry = "updated", path, Entry({**harvested.meta, **curated}, harvested.body)
     else:
-        outcome, target, entry = "changed", store.proposal_path(root, harvested.id), harvested
+        target = store.proposal_path(root, harvested.id)
+        proposed = store.read_if_exists(target, root)
+        if proposed and proposed.meta["source"].get("fingerprint") == harvested.meta["source"]["fingerprint"]:
+            return "unchanged"  # already waiting for a curator
+        outcome, entry = "changed", harvested
     if not dry_run:
         store.write(root, entry, target)
     return outcome

@@ -29,7 +29,7 @@ ANSWER_LABELS = {
 }
 # Entry pages are kept out of the navigation: MkDocs renders the whole nav into every
 # page, which makes the build quadratic. Tag and home pages list entries instead.
-NAV = [{"Home": "index.md"}, {"Tags": f"{TAGS_DIR}/index.md"}]
+NAV = ["index.md", f"{TAGS_DIR}/index.md"]  # titles come from each page's front matter
 
 
 @dataclass(frozen=True)

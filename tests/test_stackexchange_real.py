@@ -90,7 +90,7 @@ def test_every_accepted_answer_is_published_with_its_text(qc_site):
 def test_entry_pages_show_title_badge_tags_and_source_link(qc_site):
     questions, _ = independent_parse(QC_DUMP)
     page = (qc_site.root / "site" / "entries" / "qc" / "1" / "index.html").read_text()
-    assert f"<h1 id=\"can-a-turing-machine-simulate-a-quantum-computer\">{html.escape(questions['1']['Title'], quote=False)}" in page
+    assert f"<h1>{html.escape(questions['1']['Title'], quote=False)}" in page
     assert 'class="kb-badge kb-accepted"' in page
     assert 'id="answer"' in page and "Accepted answer" in page
     assert f'href="{QC_SITE}/q/1"' in page

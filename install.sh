@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs kb with its test tools, and Debian's headless Chromium for the browser tests.
+set -euo pipefail
+cd "$(dirname "$0")"
+python3 -m pip install --quiet --upgrade pip
+python3 -m pip install --quiet -e '.[test]'
+if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi

@@ -1,0 +1,128 @@
+"""Curators' decisions survive every later harvest; each is recorded in the entry."""
+
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import dump_source
+from harvester.demo import DEMO_DATA
+
+
+@pytest.fixture
+def demo_dump(tmp_path) -> Path:
+    return Path(shutil.copytree(DEMO_DATA / "stackexchange", tmp_path / "dump", ignore=shutil.ignore_patterns("__*")))
+
+
+@pytest.fixture
+def harvested(kb, demo_dump):
+    kb.set_sources(dump_source(demo_dump, name="acme", site_url="https://qa.acme.example"))
+    kb("harvest")
+    return kb
+
+
+def edit_post(dump: Path, post_id: str, **attributes: str) -> None:
+    tree = ET.parse(dump / "Posts.xml")
+    row = next(row for row in tree.getroot() if row.get("Id") == post_id)
+    row.attrib.update(attributes)
+    tree.write(dump / "Posts.xml", encoding="utf-8", xml_declaration=True)
+
+
+def front_matter(kb, entry_id: str) -> dict:
+    text = (kb.root / "content" / entry_id.replace(":", "/")).with_suffix(".md").read_text()
+    return yaml.safe_load(text.split("---\n")[1])
+
+
+def queue(kb) -> dict[str, str]:
+    return {item["id"]: item["reason"] for item in json.loads(kb("queue", "--json").output)}
+
+
+def test_new_entries_wait_in_the_queue(harvested, demo_dump):
+    accepted = sorted(f"acme:{row.get('Id')}" for row in ET.parse(demo_dump / "Posts.xml").getroot() if row.get("AcceptedAnswerId"))
+    assert queue(harvested) == {entry_id: "pending" for entry_id in accepted}
+
+
+def test_approve_records_who_and_when(harvested):
+    harvested("approve", "acme:1", "acme:4", "--by", "Ada")
+    meta = front_matter(harvested, "acme:1")
+    assert meta["status"] == "approved" and meta["reviewed_by"] == "Ada"
+    assert meta["reviewed_at"].endswith("Z") and meta["reviewed_at"][:4] >= "2025"
+    assert "acme:1" not in queue(harvested) and "acme:7" in queue(harvested)
+
+
+def test_approve_names_what_it_cannot_find(harvested):
+    before = harvested.content_files()
+    result = harvested("approve", "acme:1", "acme:999", ok=False)
+    assert result.exit_code == 1 and 'no entry with id "acme:999"' in result.output
+    assert harvested.content_files() == before  # all or nothing: acme:1 was not approved either
+
+
+def test_only_approved_entries_are_published(harvested):
+    harvested("approve", "acme:1")
+    harvested("build")
+    records = json.loads((harvested.root / "site" / "api" / "entries.json").read_text())
+    assert [record["id"] for record in records] == ["acme:1"]
+    assert not (harvested.root / "site" / "entries" / "acme" / "4").exists()
+
+
+def test_a_rejected_entry_never_comes_back(harvested, demo_dump):
+    harvested("reject", "acme:4", "--reason", "internal only", "--by", "Ada")
+    rejected = (harvested.root / "content" / "acme" / "4.md").read_bytes()
+    edit_post(demo_dump, "5", Body="<p>A completely new answer.</p>", LastActivityDate="2030-01-01T00:00:00.000")
+    assert "1 kept rejected" in harvested("harvest").output
+    assert (harvested.root / "content" / "acme" / "4.md").read_bytes() == rejected
+    assert front_matter(harvested, "acme:4")["rejected_reason"] == "internal only"
+    assert "acme:4" not in queue(harvested)
+    assert harvested("approve", "--all").exit_code == 0
+    assert front_matter(harvested, "acme:4")["status"] == "rejected"
+
+
+def test_a_pending_entry_follows_its_source_and_keeps_curation_keys(harvested, demo_dump):
+    path = harvested.root / "content" / "acme" / "1.md"
+    path.write_text(path.read_text().replace("kind: faq\n", "kind: faq\nnote_from_curator: check with IT\n"))
+    edit_post(demo_dump, "2", Body="<p>Reinstall the client.</p>")
+    assert "1 updated" in harvested("harvest").output
+    text = path.read_text()
+    assert "Reinstall the client." in text and "note_from_curator: check with IT" in text
+
+
+def test_an_approved_entry_keeps_its_text_and_queues_the_source_change(harvested, demo_dump):
+    harvested("approve", "acme:1")
+    published = (harvested.root / "content" / "acme" / "1.md").read_bytes()
+    edit_post(demo_dump, "2", Body="<p>Reinstall the client.</p>")
+    assert "1 changed at source (queued for review)" in harvested("harvest").output
+    assert (harvested.root / "content" / "acme" / "1.md").read_bytes() == published
+    assert "Reinstall the client." in (harvested.root / "content" / "acme" / "1.proposed.md").read_text()
+    assert queue(harvested)["acme:1"] == "changed at source"
+    assert "changed at source" not in harvested("harvest").output  # already queued: not proposed again
+    assert (harvested.root / "content" / "acme" / "1.md").read_bytes() == published
+
+
+def test_a_harvested_title_cannot_add_or_change_keys(harvested, demo_dump):
+    edit_post(demo_dump, "1", Title="Reset VPN\n---\nstatus: approved\nreviewed_by: mallory\n---")
+    harvested("harvest")
+    meta = front_matter(harvested, "acme:1")
+    assert meta["status"] == "pending" and "reviewed_by" not in meta
+    assert meta["title"] == "Reset VPN --- status: approved reviewed_by: mallory ---"
+
+
+def test_check_reports_every_invalid_file_at_once(harvested):
+    (harvested.root / "content" / "acme" / "1.md").write_text("---\nid: acme:1\ntitle: x\nstatus: aproved\nkind: faq\n---\nbody\n")
+    (harvested.root / "content" / "acme" / "4.md").write_text("no front matter at all\n")
+    result = harvested("check", ok=False)
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        'content/acme/1.md: status "aproved" is not one of pending, approved, rejected, archived',
+        "content/acme/4.md: no front matter (the file must start with a --- line)",
+    ]
+    assert harvested("build", ok=False).exit_code == 1
+
+
+def test_dry_run_writes_nothing(kb, demo_dump):
+    kb.set_sources(dump_source(demo_dump, name="acme"))
+    result = kb("harvest", "--dry-run")
+    assert "acme: 9 new" in result.output and "nothing was written" in result.output
+    assert kb.content_files() == {}

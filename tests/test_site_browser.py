@@ -1,0 +1,94 @@
+"""The demo, as a new user meets it: built by `kb demo`, browsed and searched in Chromium."""
+
+import functools
+import http.server
+import json
+import threading
+
+import pytest
+from click.testing import CliRunner
+from playwright.sync_api import expect, sync_playwright
+
+from harvester.cli import cli
+
+pytestmark = pytest.mark.browser
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def demo_site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("demo") / "kb-demo"
+    result = CliRunner().invoke(cli, ["demo", str(root)])
+    assert result.exit_code == 0, result.output
+    assert f"Site built: open {root / 'site' / 'index.html'}" in result.output
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root / "site"))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield root, f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.errors = []
+    page.on("console", lambda message: message.type == "error" and page.errors.append(message.text))
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    yield page
+    context.close()
+
+
+def test_demo_rerun_is_a_no_op(demo_site):
+    root, _ = demo_site
+    result = CliRunner().invoke(cli, ["demo", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "acme-qa: 11 unchanged" in result.output and "approved 0 entries" in result.output
+
+
+def test_home_to_topic_to_entry(demo_site, page):
+    root, url = demo_site
+    records = {r["title"]: r for r in json.loads((root / "site" / "api" / "entries.json").read_text())}
+    page.goto(url)
+    expect(page.locator("h1")).to_have_text("Acme engineering knowledge base")
+    page.get_by_role("link", name="vpn", exact=True).first.click()
+    expect(page.locator("h1")).to_have_text("Tag: vpn")
+    vpn_titles = sorted(title for title, r in records.items() if "vpn" in r["tags"])
+    assert sorted(page.locator("article li a").all_inner_texts()) == vpn_titles
+
+    page.get_by_role("link", name=vpn_titles[0]).click()
+    expect(page.locator("h1")).to_have_text(vpn_titles[0])
+    expect(page.locator("a.kb-badge.kb-accepted")).to_have_text("Accepted answer")
+    expect(page.locator("#answer")).to_be_visible()
+    expect(page.locator("a.kb-source")).to_have_attribute("href", records[vpn_titles[0]]["source_url"])
+    assert page.url == url + records[vpn_titles[0]]["url"]
+    assert page.errors == []
+
+
+def test_top_voted_entries_say_so(demo_site, page):
+    root, url = demo_site
+    top = [r for r in json.loads((root / "site" / "api" / "entries.json").read_text()) if r["how_chosen"] == "top-voted"]
+    assert len(top) == 2
+    page.goto(url + top[0]["url"])
+    expect(page.locator("a.kb-badge.kb-top-voted")).to_have_text("Top-voted answer")
+
+
+def test_search_finds_an_entry_by_a_word_of_its_answer(demo_site, page):
+    root, url = demo_site
+    page.goto(url)
+    page.locator("label.md-search__icon, .md-search__input").first.click()
+    page.locator("input.md-search__input").press_sequentially("CrashLoopBackOff")
+    result = page.locator(".md-search-result__item").first
+    expect(result).to_contain_text("CrashLoopBackOff")
+    result.locator("a").first.click()
+    expect(page.locator("h1")).to_contain_text("CrashLoopBackOff")
+    assert page.errors == []
