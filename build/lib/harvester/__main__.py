@@ -1,0 +1,5 @@
+"""`python -m harvester` is `kb`, for environments where the console script is not on PATH."""
+
+from harvester.cli import main
+
+main()

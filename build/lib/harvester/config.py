@@ -1,0 +1,164 @@
+"""site_config/sources.yml -> validated source configs. Every problem is reported at once,
+one line each, naming the file, the source and the key."""
+
+import dataclasses
+import difflib
+import re
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from harvester.errors import KbError
+from harvester.sources import SOURCE_TYPES
+
+SOURCES_FILE = "site_config/sources.yml"
+COMMON_KEYS = ("name", "type", "audience")
+AUDIENCES = ("public", "internal")
+# Source names become part of entry ids and folder names under content/.
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+RESERVED_NAMES = {"playbooks", "resources", "tags", "api", "assets", "search"}
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    name: str
+    type: str
+    audience: str
+    options: Any  # the source type's own Options dataclass, validated
+
+
+def load_sources(root: Path) -> list[SourceConfig]:
+    path = root / SOURCES_FILE
+    if not path.is_file():
+        raise KbError(f"{SOURCES_FILE}: not found (kb init writes an example)")
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise KbError(f"{SOURCES_FILE}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+    except UnicodeDecodeError:
+        raise KbError(f"{SOURCES_FILE}: not UTF-8 text") from None
+
+    if document is None:
+        document = {"sources": []}
+    if not isinstance(document, dict) or set(document) != {"sources"}:
+        raise KbError(f"{SOURCES_FILE}: expected one top-level key \"sources\" holding a list")
+    raw_sources = document["sources"] or []
+    if not isinstance(raw_sources, list):
+        raise KbError(f"{SOURCES_FILE}: \"sources\" must be a list")
+
+    problems: list[str] = []
+    configs: list[SourceConfig] = []
+    seen: set[str] = set()
+    for position, raw in enumerate(raw_sources, start=1):
+        config = _source(root, position, raw, seen, problems)
+        if config:
+            configs.append(config)
+    if problems:
+        raise KbError("\n".join(f"{SOURCES_FILE}: {p}" for p in problems))
+    return configs
+
+
+def _source(root: Path, position: int, raw: Any, seen: set[str], problems: list[str]) -> SourceConfig | None:
+    if not isinstance(raw, dict):
+        problems.append(f"source #{position}: expected a mapping of keys, got {_kind(raw)}")
+        return None
+    name = raw.get("name")
+    label = f'source "{name}"' if isinstance(name, str) else f"source #{position}"
+    before = len(problems)
+
+    if not isinstance(name, str):
+        problems.append(f'{label}: missing key "name"' if name is None else f'{label}: "name" must be text')
+    elif not NAME_PATTERN.match(name) or name in RESERVED_NAMES:
+        problems.append(f'{label}: "name" must be lowercase letters, digits and dashes (at most 40), '
+                        f'and not one of {", ".join(sorted(RESERVED_NAMES))}')
+    elif name in seen:
+        problems.append(f'{label}: "name" is used by an earlier source')
+    else:
+        seen.add(name)
+
+    type_name = raw.get("type")
+    source_type = SOURCE_TYPES.get(type_name) if isinstance(type_name, str) else None
+    if type_name is None:
+        problems.append(f'{label}: missing key "type"')
+    elif source_type is None:
+        problems.append(f'{label}: unknown type "{type_name}"{_suggest(str(type_name), SOURCE_TYPES)}'
+                        f" (known: {', '.join(sorted(SOURCE_TYPES))})")
+
+    audience = raw.get("audience", "public")
+    if audience not in AUDIENCES:
+        problems.append(f'{label}: "audience" must be one of {", ".join(AUDIENCES)}, got {audience!r}')
+
+    if source_type is None:
+        return None
+    options = _options(root, label, source_type.Options, raw, problems)
+    if len(problems) > before:
+        return None
+    return SourceConfig(name=name, type=type_name, audience=audience, options=options)
+
+
+def _options(root: Path, label: str, options_class: type, raw: dict, problems: list[str]) -> Any:
+    fields = {f.name: f for f in dataclasses.fields(options_class)}
+    hints = typing.get_type_hints(options_class)
+    for key in raw:
+        if key not in fields and key not in COMMON_KEYS:
+            problems.append(f'{label}: unknown key "{key}"{_suggest(str(key), [*fields, *COMMON_KEYS])}')
+
+    values = {}
+    for key, field in fields.items():
+        required = field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
+        if key not in raw:
+            if required:
+                problems.append(f'{label}: missing key "{key}"')
+            continue
+        value, problem = _coerce(root, raw[key], hints[key])
+        if problem:
+            problems.append(f'{label}: "{key}" {problem}')
+        else:
+            values[key] = value
+    try:
+        return options_class(**values)
+    except (TypeError, ValueError) as exc:  # a missing key was already reported
+        if not problems:
+            problems.append(f"{label}: {exc}")
+        return None
+
+
+def _coerce(root: Path, value: Any, hint: Any) -> tuple[Any, str | None]:
+    """Check `value` against a field's annotation; paths resolve against the workspace."""
+    args = typing.get_args(hint)
+    if isinstance(hint, types.UnionType) and type(None) in args:
+        if value is None:
+            return None, None
+        hint = next(a for a in args if a is not type(None))
+    if hint is bool:
+        return (value, None) if isinstance(value, bool) else (None, f"must be true or false, got {value!r}")
+    if hint is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        return (value, None) if ok else (None, f"must be a whole number, got {value!r}")
+    if hint is str:
+        return (value, None) if isinstance(value, str) and value else (None, f"must be non-empty text, got {value!r}")
+    if hint is Path:
+        if not isinstance(value, str) or not value:
+            return None, f"must be a path, got {value!r}"
+        path = (root / value).resolve()
+        return (path, None) if path.exists() else (None, f'points to "{value}", which does not exist')
+    if typing.get_origin(hint) is list:
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            return None, f"must be a list of text, got {value!r}"
+        return list(value), None
+    raise TypeError(f"unsupported option type {hint!r}")  # a programming error, not a user's
+
+
+def _suggest(word: str, choices) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f' (did you mean "{close[0]}"?)' if close else ""
+
+
+def _kind(value: Any) -> str:
+    return "a list" if isinstance(value, list) else "nothing" if value is None else f"{value!r}"

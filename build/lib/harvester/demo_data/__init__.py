@@ -1,0 +1,1 @@
+"""Example exports bundled for `kb demo` (written for this project)."""

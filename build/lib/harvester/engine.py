@@ -1,0 +1,56 @@
+"""The one module that touches MkDocs: render a laid-out tree into a site folder."""
+
+import logging
+from contextlib import contextmanager
+from pathlib import Path
+
+import mkdocs.commands.build
+import mkdocs.config
+import mkdocs.exceptions
+
+from harvester.errors import KbError
+
+
+def site_name(config_file: Path, docs_dir: Path) -> str:
+    with _mkdocs_errors(config_file):
+        return _load(config_file, docs_dir=str(docs_dir))["site_name"]
+
+
+def render(config_file: Path, docs_dir: Path, site_dir: Path, nav: list) -> None:
+    """Build with the real mkdocs in strict mode: any warning fails the build, and says why."""
+    with _mkdocs_errors(config_file):
+        config = _load(config_file, strict=True, docs_dir=str(docs_dir), site_dir=str(site_dir), nav=nav)
+        mkdocs.commands.build.build(config)
+
+
+def _load(config_file: Path, **overrides):
+    try:
+        return mkdocs.config.load_config(config_file=str(config_file), **overrides)
+    except OSError as exc:
+        raise KbError(f"{config_file.name}: cannot read: {exc.strerror}") from None
+
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _mkdocs_errors(config_file: Path):
+    """MkDocs logs what went wrong and then raises a generic Abort: turn both into one KbError."""
+    collect = _Collect()
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(collect)
+    propagate, logger.propagate = logger.propagate, False  # we report these ourselves
+    try:
+        yield
+    except mkdocs.exceptions.MkDocsException as exc:
+        details = "; ".join(collect.messages) or str(exc)
+        raise KbError(f"{config_file.name}: {details}") from None
+    finally:
+        logger.removeHandler(collect)
+        logger.propagate = propagate

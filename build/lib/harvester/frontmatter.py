@@ -1,0 +1,77 @@
+"""Entry files: YAML front matter between `---` lines, then Markdown.
+
+Written with safe_dump and read with safe_load: a harvested title holding newlines and
+`---` is a quoted string, never a new key, so nothing harvested can approve itself.
+"""
+
+import re
+from datetime import date, datetime
+
+import yaml
+
+from harvester.model import Entry
+
+STATUSES = ("pending", "approved", "rejected", "archived")
+KINDS = ("faq", "resource", "playbook")
+HOW_CHOSEN = ("accepted", "marked", "top-voted", "suggested")
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*:[^\s/\\]+$")
+# Written in this order so every curation action is a small, stable diff.
+KEY_ORDER = (
+    "id", "title", "status", "kind", "tags", "source", "question", "answer",
+    "reviewed_by", "reviewed_at", "rejected_reason",
+)
+_DELIMITED = re.compile(r"\A---\n(.*?\n)---\n?(.*)\Z", re.DOTALL)
+
+
+def dumps(entry: Entry) -> str:
+    ordered = {key: entry.meta[key] for key in KEY_ORDER if key in entry.meta}
+    ordered.update({key: entry.meta[key] for key in sorted(entry.meta) if key not in ordered})
+    header = yaml.safe_dump(ordered, sort_keys=False, allow_unicode=True, width=100)
+    return f"---\n{header}---\n\n{entry.body.strip()}\n"
+
+
+def loads(text: str, where: str) -> tuple[Entry | None, list[str]]:
+    """Parse and validate one entry file; problems are lines naming `where` and the key."""
+    match = _DELIMITED.match(text.replace("\r\n", "\n"))
+    if not match:
+        return None, [f"{where}: no front matter (the file must start with a --- line)"]
+    try:
+        meta = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" at line {mark.line + 2}" if mark else ""
+        return None, [f"{where}: front matter is not valid YAML{line}"]
+    if not isinstance(meta, dict):
+        return None, [f"{where}: front matter must be a mapping of keys"]
+    problems = [f"{where}: {problem}" for problem in validate(meta)]
+    return (None if problems else Entry(meta=meta, body=match.group(2).strip() + "\n")), problems
+
+
+def validate(meta: dict) -> list[str]:
+    problems = []
+    for key in ("id", "title", "status", "kind"):
+        if not isinstance(meta.get(key), str) or not meta.get(key):
+            problems.append(f'missing key "{key}"' if key not in meta else f'"{key}" must be non-empty text')
+    if isinstance(meta.get("id"), str) and not ID_PATTERN.match(meta["id"]):
+        problems.append(f'id "{meta["id"]}" is not "<source name>:<native id>"')
+    if isinstance(meta.get("status"), str) and meta["status"] not in STATUSES:
+        problems.append(f'status "{meta["status"]}" is not one of {", ".join(STATUSES)}')
+    if isinstance(meta.get("kind"), str) and meta["kind"] not in KINDS:
+        problems.append(f'kind "{meta["kind"]}" is not one of {", ".join(KINDS)}')
+    tags = meta.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(tag, str) and tag for tag in tags):
+        problems.append('"tags" must be a list of text')
+    answer = meta.get("answer")
+    if answer is not None:
+        how = answer.get("how_chosen") if isinstance(answer, dict) else None
+        if how not in HOW_CHOSEN:
+            problems.append(f'answer.how_chosen {how!r} is not one of {", ".join(HOW_CHOSEN)}')
+    for key in ("source", "question"):
+        if key in meta and not isinstance(meta[key], dict):
+            problems.append(f'"{key}" must be a mapping')
+    if meta.get("status") == "rejected" and not meta.get("rejected_reason"):
+        problems.append('a rejected entry needs "rejected_reason"')
+    for key in ("reviewed_at",):
+        if key in meta and not isinstance(meta[key], (str, datetime, date)):
+            problems.append(f'"{key}" must be a date and time')
+    return problems

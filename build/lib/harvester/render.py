@@ -1,0 +1,80 @@
+"""Thread + chosen answer -> the entry as harvested (front matter and Markdown body)."""
+
+import hashlib
+import json
+import re
+
+import jinja2
+
+from harvester.config import SourceConfig
+from harvester.convert import html_to_markdown
+from harvester.model import Choice, Entry, Post, Thread
+
+ANSWER_HEADINGS = {
+    "accepted": "Accepted answer",
+    "marked": "Marked answer",
+    "top-voted": "Top-voted answer",
+    "suggested": "Suggested answer",
+}
+
+
+def harvested_entry(source: SourceConfig, thread: Thread, choice: Choice, templates: jinja2.Environment) -> Entry:
+    body = templates.get_template("entry.md.j2").render(
+        question=_markdown(thread.question, thread.url),
+        answer=_markdown(choice.answer, choice.answer.url or thread.url),
+        answer_heading=ANSWER_HEADINGS[choice.how_chosen],
+        how_chosen=choice.how_chosen,
+    )
+    meta = {
+        "id": f"{source.name}:{thread.native_id}",
+        "title": one_line(thread.title),
+        "status": "pending",
+        "kind": "faq",
+        "tags": _unique(one_line(tag).lower() for tag in thread.tags),
+        "source": _without_empty({
+            "name": source.name,
+            "type": source.type,
+            "url": thread.url,
+            "updated_at": thread.updated_at,
+            "audience": source.audience,
+            "related": [f"{source.name}:{native}" for native in thread.related],
+            "duplicate_of": f"{source.name}:{thread.duplicate_of}" if thread.duplicate_of else None,
+        }),
+        "question": _post_meta(thread.question, "asked_at"),
+        "answer": {"how_chosen": choice.how_chosen, **_post_meta(choice.answer, "answered_at")},
+    }
+    meta["source"]["fingerprint"] = fingerprint(meta, body)
+    return Entry(meta=meta, body=body)
+
+
+def fingerprint(meta: dict, body: str) -> str:
+    """What the source said, hashed: a change at the source changes this, curation does not."""
+    harvested = {key: meta[key] for key in ("title", "tags", "question", "answer")}
+    harvested["source"] = {k: v for k, v in meta["source"].items() if k != "fingerprint"}
+    payload = json.dumps([harvested, body], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+def one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _markdown(post: Post, base_url: str | None) -> str:
+    return html_to_markdown(post.body, base_url).strip()
+
+
+def _post_meta(post: Post, date_key: str) -> dict:
+    return _without_empty({
+        "author": one_line(post.author) if post.author else None,
+        date_key: post.created_at,
+        "score": post.score,
+        "url": post.url,
+    })
+
+
+def _without_empty(mapping: dict) -> dict:
+    return {key: value for key, value in mapping.items() if value not in (None, "", [])}
+
+
+def _unique(items) -> list[str]:
+    return list(dict.fromkeys(item for item in items if item))

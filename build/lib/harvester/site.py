@@ -1,0 +1,155 @@
+"""Lays out the site tree: approved entries as pages, plus home, tag pages and api/entries.json.
+
+The tree is plain Markdown the engine renders. Pages are written only when their text
+changed, and pages no longer laid out are removed, so the tree always equals the content.
+"""
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from slugify import slugify
+
+from harvester import store
+from harvester.files import write_atomic
+from harvester.model import Entry
+from harvester.templating import safe_url
+
+ENTRIES_DIR = "entries"
+TAGS_DIR = "tags"
+HOME_TOPICS = 30
+HOME_RECENT = 20
+ANSWER_LABELS = {
+    "accepted": "Accepted answer",
+    "marked": "Marked answer",
+    "top-voted": "Top-voted answer",
+    "suggested": "Suggested answer",
+}
+# Entry pages are kept out of the navigation: MkDocs renders the whole nav into every
+# page, which makes the build quadratic. Tag and home pages list entries instead.
+NAV = ["index.md", f"{TAGS_DIR}/index.md"]  # titles come from each page's front matter
+
+
+@dataclass(frozen=True)
+class Tag:
+    name: str
+    slug: str
+    count: int
+
+
+def tag_slug(name: str) -> str:
+    return slugify(name, replacements=[["+", "plus"], ["#", "sharp"]]) or "tag"
+
+
+def entry_page(entry_id: str) -> str:
+    """The entry's page, from its id alone: its URL never changes with status, tags or title."""
+    content_path = store.entry_path(Path("/"), entry_id)
+    return f"{ENTRIES_DIR}/{content_path.parent.name}/{content_path.stem}.md"
+
+
+def entry_url(entry_id: str) -> str:
+    return entry_page(entry_id)[: -len(".md")] + "/"
+
+
+def lay_out(entries: list[Entry], templates: jinja2.Environment, site_name: str) -> dict[str, str]:
+    """Every page of the site, as {path under the docs folder: text}."""
+    entries = sorted(entries, key=lambda entry: entry.id)
+    by_tag: dict[str, list[Entry]] = {}
+    for entry in entries:
+        for name in entry.tags:
+            by_tag.setdefault(name, []).append(entry)
+    tags = _tags(by_tag)
+    slugs = {tag.name: tag.slug for tag in tags}
+
+    pages = {entry_page(entry.id): _entry_page(entry, templates, slugs) for entry in entries}
+    for tag in tags:
+        listed = sorted(by_tag[tag.name], key=lambda entry: entry.title.lower())
+        pages[f"{TAGS_DIR}/{tag.slug}.md"] = templates.get_template("pages/tag.md.j2").render(
+            tag=tag, entries=[_summary(entry) for entry in listed], root="../"
+        )
+    pages[f"{TAGS_DIR}/index.md"] = templates.get_template("pages/tags.md.j2").render(
+        tags=sorted(tags, key=lambda tag: tag.name)
+    )
+    recent = sorted(entries, key=_updated, reverse=True)[:HOME_RECENT]
+    pages["index.md"] = templates.get_template("pages/home.md.j2").render(
+        site_name=site_name,
+        entry_count=len(entries),
+        topics=sorted(tags, key=lambda tag: (-tag.count, tag.name))[:HOME_TOPICS],
+        recent=[_summary(entry) for entry in recent],
+    )
+    pages["api/entries.json"] = json.dumps([_api_record(entry) for entry in entries], indent=1, ensure_ascii=False) + "\n"
+    return pages
+
+
+def write_tree(docs_dir: Path, pages: dict[str, str]) -> list[str]:
+    """Make `docs_dir` hold exactly `pages`; return the paths written (new or changed)."""
+    changed = [path for path, text in pages.items() if write_atomic(docs_dir / path, text)]
+    for stale in sorted(docs_dir.rglob("*"), reverse=True):
+        relative = stale.relative_to(docs_dir).as_posix()
+        if stale.is_file() and relative not in pages:
+            stale.unlink()
+        elif stale.is_dir() and not any(stale.iterdir()):
+            stale.rmdir()
+    return changed
+
+
+def _tags(by_tag: dict[str, list[Entry]]) -> list[Tag]:
+    # Two names can slug alike ("c#" and "c-sharp" never do, "Docker" and "docker" would):
+    # the later one gets a numbered slug so no tag page overwrites another.
+    tags, used = [], Counter()
+    for name in sorted(by_tag):
+        slug = tag_slug(name)
+        used[slug] += 1
+        tags.append(Tag(name, slug if used[slug] == 1 else f"{slug}-{used[slug]}", len(by_tag[name])))
+    return tags
+
+
+def _entry_page(entry: Entry, templates: jinja2.Environment, slugs: dict[str, str]) -> str:
+    answer = entry.meta.get("answer") or {}
+    how = answer.get("how_chosen", "")
+    return templates.get_template("pages/entry.md.j2").render(
+        entry=entry,
+        answer=answer,
+        question=entry.meta.get("question") or {},
+        how_chosen=how,
+        answer_label=ANSWER_LABELS.get(how, "Answer"),
+        updated=_updated(entry),
+        tags=[Tag(name, slugs[name], 0) for name in entry.tags],
+        source_url=safe_url(_source(entry).get("url")),
+        root="../../",
+    )
+
+
+def _summary(entry: Entry) -> dict:
+    return {
+        "title": entry.title,
+        "page": entry_page(entry.id),
+        "how_chosen": (entry.meta.get("answer") or {}).get("how_chosen"),
+        "updated": _updated(entry),
+    }
+
+
+def _api_record(entry: Entry) -> dict:
+    source = _source(entry)
+    return {
+        "id": entry.id,
+        "title": entry.title,
+        "url": entry_url(entry.id),
+        "tags": entry.tags,
+        "source": source.get("name"),
+        "source_url": source.get("url"),
+        "how_chosen": (entry.meta.get("answer") or {}).get("how_chosen"),
+        "updated": _updated(entry),
+        "reviewed_by": entry.meta.get("reviewed_by"),
+        "reviewed_at": str(entry.meta["reviewed_at"]) if entry.meta.get("reviewed_at") else None,
+    }
+
+
+def _source(entry: Entry) -> dict:
+    return entry.meta.get("source") or {}
+
+
+def _updated(entry: Entry) -> str:
+    return str(_source(entry).get("updated_at") or entry.meta.get("reviewed_at") or "")

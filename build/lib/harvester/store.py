@@ -1,0 +1,88 @@
+"""content/: one Markdown file per entry, at a path derived from its id alone."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from slugify import slugify
+
+from harvester import frontmatter
+from harvester.errors import KbError
+from harvester.files import write_atomic
+from harvester.model import Entry
+
+CONTENT_DIR = "content"
+PROPOSAL_SUFFIX = ".proposed.md"  # a source's newer version of an entry a curator owns
+
+
+def entry_path(root: Path, entry_id: str) -> Path:
+    """content/<source>/<native id, slugged>.md: never built from a title, never outside content/."""
+    source, native = entry_id.split(":", 1)
+    native_slug = slugify(native, lowercase=False, max_length=120) or "entry"
+    return root / CONTENT_DIR / slugify(source) / f"{native_slug}.md"
+
+
+def proposal_path(root: Path, entry_id: str) -> Path:
+    return entry_path(root, entry_id).with_suffix(PROPOSAL_SUFFIX)
+
+
+def read(path: Path, root: Path) -> Entry:
+    entry, problems = _parse(path, root)
+    if problems:
+        raise KbError("\n".join(problems))
+    return entry
+
+
+def read_if_exists(path: Path, root: Path) -> Entry | None:
+    return read(path, root) if path.is_file() else None
+
+
+def write(root: Path, entry: Entry, path: Path | None = None) -> bool:
+    """Write an entry (atomically); False when the file already held exactly this."""
+    return write_atomic(path or entry_path(root, entry.id), frontmatter.dumps(entry))
+
+
+def load_all(root: Path) -> list[Entry]:
+    """Every entry in content/, validated: all problems in all files are reported at once."""
+    entries, problems = check_all(root)
+    if problems:
+        raise KbError("\n".join(problems))
+    return entries
+
+
+def check_all(root: Path) -> tuple[list[Entry], list[str]]:
+    entries: list[Entry] = []
+    problems: list[str] = []
+    seen: dict[str, Path] = {}
+    for path in _entry_files(root):
+        entry, found = _parse(path, root)
+        problems.extend(found)
+        if entry is None:
+            continue
+        where = path.relative_to(root).as_posix()
+        if entry.id in seen:
+            problems.append(f"{where}: id \"{entry.id}\" is also used by {seen[entry.id].relative_to(root).as_posix()}")
+            continue
+        if entry_path(root, entry.id) != path:
+            problems.append(f"{where}: id \"{entry.id}\" belongs at {entry_path(root, entry.id).relative_to(root).as_posix()}")
+            continue
+        seen[entry.id] = path
+        entries.append(entry)
+    return entries, problems
+
+
+def _entry_files(root: Path) -> Iterator[Path]:
+    content = root / CONTENT_DIR
+    for path in sorted(content.rglob("*.md")):
+        if not path.name.endswith(PROPOSAL_SUFFIX) and not path.name.startswith("."):
+            yield path
+
+
+def _parse(path: Path, root: Path) -> tuple[Entry | None, list[str]]:
+    where = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return None, [f"{where}: not UTF-8 text"]
+    except OSError as exc:
+        return None, [f"{where}: cannot read: {exc.strerror}"]
+    return frontmatter.loads(text, where)
