@@ -4,23 +4,30 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harvester import config, curate, templating
+from harvester import config, curate, store, templating
 from harvester.errors import KbError
+from harvester.lock import workspace_lock
+from harvester.people import People
+from harvester.redact import Redactor
 from harvester.render import harvested_entry
 from harvester.select import best_answer
 from harvester.sources import SOURCE_TYPES
 
-OUTCOMES = ("new", "updated", "changed", "unchanged", "rejected", "skipped")
+OUTCOMES = ("new", "updated", "changed", "unchanged", "rejected", "skipped", "excluded")
 
 
 @dataclass
 class SourceReport:
     name: str
     counts: Counter = field(default_factory=Counter)
+    redacted: Counter = field(default_factory=Counter)  # by type; the values are never kept
 
     def summary(self) -> str:
         parts = [f"{self.counts[outcome]} {_label(outcome)}" for outcome in OUTCOMES if self.counts[outcome]]
-        return f"{self.name}: " + (", ".join(parts) if parts else "nothing found")
+        line = f"{self.name}: " + (", ".join(parts) if parts else "nothing found")
+        if self.redacted:
+            line += "; redacted " + ", ".join(f"{count} {kind}" for kind, count in sorted(self.redacted.items()))
+        return line
 
 
 def run(root: Path, only: tuple[str, ...] = (), dry_run: bool = False, on_source=None) -> list[SourceReport]:
@@ -29,29 +36,40 @@ def run(root: Path, only: tuple[str, ...] = (), dry_run: bool = False, on_source
     `on_source(report)` is called as each source finishes, so the CLI can print as it goes.
     """
     sources = _selected(config.load_sources(root), only)
+    privacy = config.load_privacy(root)
     templates = templating.environment(root)
-    reports = []
-    for source in sources:
-        report = SourceReport(source.name)
-        try:
-            _harvest_source(root, source, templates, report, dry_run)
-        except KbError as exc:
-            raise KbError(f'source "{source.name}": {exc}') from None
-        reports.append(report)
-        if on_source:
-            on_source(report)
-    return reports
+    with workspace_lock(root, "kb harvest"):
+        if not dry_run:
+            store.remove_orphaned_temp_files(root)
+        return [_run_source(root, source, privacy, templates, dry_run, on_source) for source in sources]
 
 
-def _harvest_source(root, source, templates, report: SourceReport, dry_run: bool) -> None:
+def _run_source(root, source, privacy, templates, dry_run, on_source) -> SourceReport:
+    report = SourceReport(source.name)
+    redactor = Redactor(tuple(privacy.redact), tuple(privacy.allowlist), privacy.phone_region, report.redacted)
+    try:
+        _harvest_source(root, source, templates, People.for_source(privacy, source), redactor, report, dry_run)
+    except KbError as exc:
+        raise KbError(f'source "{source.name}": {exc}') from None
+    if on_source:
+        on_source(report)
+    return report
+
+
+def _harvest_source(root, source, templates, people: People, redactor: Redactor, report: SourceReport,
+                    dry_run: bool) -> None:
     reader = SOURCE_TYPES[source.type](source.name, source.options)
     min_answer_score = getattr(source.options, "min_answer_score", None)
     for thread in reader.threads():
+        if people.is_excluded(thread.question.author):
+            report.counts["excluded"] += 1
+            continue
+        thread.answers = [answer for answer in thread.answers if not people.is_excluded(answer.author)]
         choice = best_answer(thread, min_answer_score)
         if choice is None:
             report.counts["skipped"] += 1
             continue
-        entry = harvested_entry(source, thread, choice, templates)
+        entry = harvested_entry(source, thread, choice, templates, people, redactor)
         report.counts[curate.reconcile(root, entry, dry_run)] += 1
 
 
@@ -71,4 +89,5 @@ def _label(outcome: str) -> str:
         "changed": "changed at source (queued for review)",
         "rejected": "kept rejected",
         "skipped": "skipped (no answer to publish)",
+        "excluded": "left out (asked by someone who opted out)",
     }.get(outcome, outcome)

@@ -9,6 +9,8 @@ import jinja2
 from harvester.config import SourceConfig
 from harvester.convert import html_to_markdown
 from harvester.model import Choice, Entry, Post, Thread
+from harvester.people import People
+from harvester.redact import Redactor
 
 ANSWER_HEADINGS = {
     "accepted": "Accepted answer",
@@ -18,16 +20,23 @@ ANSWER_HEADINGS = {
 }
 
 
-def harvested_entry(source: SourceConfig, thread: Thread, choice: Choice, templates: jinja2.Environment) -> Entry:
+def harvested_entry(source: SourceConfig, thread: Thread, choice: Choice, templates: jinja2.Environment,
+                    people: People, redactor: Redactor) -> Entry:
+    """The entry as harvested: converted to Markdown, redacted, authors shown as privacy allows."""
+    texts = redactor.thread({
+        "title": one_line(thread.title),
+        "question": _markdown(thread.question, thread.url),
+        "answer": _markdown(choice.answer, choice.answer.url or thread.url),
+    })
     body = templates.get_template("entry.md.j2").render(
-        question=_markdown(thread.question, thread.url),
-        answer=_markdown(choice.answer, choice.answer.url or thread.url),
+        question=texts["question"],
+        answer=texts["answer"],
         answer_heading=ANSWER_HEADINGS[choice.how_chosen],
         how_chosen=choice.how_chosen,
     )
     meta = {
         "id": f"{source.name}:{thread.native_id}",
-        "title": one_line(thread.title),
+        "title": texts["title"],
         "status": "pending",
         "kind": "faq",
         "tags": _unique(one_line(tag).lower() for tag in thread.tags),
@@ -40,8 +49,8 @@ def harvested_entry(source: SourceConfig, thread: Thread, choice: Choice, templa
             "related": [f"{source.name}:{native}" for native in thread.related],
             "duplicate_of": f"{source.name}:{thread.duplicate_of}" if thread.duplicate_of else None,
         }),
-        "question": _post_meta(thread.question, "asked_at"),
-        "answer": {"how_chosen": choice.how_chosen, **_post_meta(choice.answer, "answered_at")},
+        "question": _post_meta(thread.question, "asked_at", people),
+        "answer": {"how_chosen": choice.how_chosen, **_post_meta(choice.answer, "answered_at", people)},
     }
     meta["source"]["fingerprint"] = fingerprint(meta, body)
     return Entry(meta=meta, body=body)
@@ -50,7 +59,9 @@ def harvested_entry(source: SourceConfig, thread: Thread, choice: Choice, templa
 def fingerprint(meta: dict, body: str) -> str:
     """What the source said, hashed: a change at the source changes this, curation does not."""
     harvested = {key: meta[key] for key in ("title", "tags", "question", "answer")}
-    harvested["source"] = {k: v for k, v in meta["source"].items() if k != "fingerprint"}
+    # The audience is the workspace's choice, not the source's content: changing it in
+    # sources.yml must not look like a change at the source.
+    harvested["source"] = {k: v for k, v in meta["source"].items() if k not in ("fingerprint", "audience")}
     payload = json.dumps([harvested, body], sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
@@ -63,9 +74,10 @@ def _markdown(post: Post, base_url: str | None) -> str:
     return html_to_markdown(post.body, base_url).strip()
 
 
-def _post_meta(post: Post, date_key: str) -> dict:
+def _post_meta(post: Post, date_key: str, people: People) -> dict:
+    author = people.shown(one_line(post.author)) if post.author else None
     return _without_empty({
-        "author": one_line(post.author) if post.author else None,
+        "author": author,
         date_key: post.created_at,
         "score": post.score,
         "url": post.url,

@@ -70,6 +70,12 @@ def check_all(root: Path) -> tuple[list[Entry], list[str]]:
     return entries, problems
 
 
+def remove_orphaned_temp_files(root: Path) -> None:
+    """Temp files a killed run left before its rename: never valid entries, safe to drop."""
+    for leftover in (root / CONTENT_DIR).rglob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
+
+
 def _entry_files(root: Path) -> Iterator[Path]:
     content = root / CONTENT_DIR
     for path in sorted(content.rglob("*.md")):

@@ -3,7 +3,9 @@
 from dataclasses import dataclass
 from pathlib import Path
 
-from harvester import engine, site, store, templating
+from harvester import config, engine, site, store, templating
+from harvester.lock import workspace_lock
+from harvester.model import Entry
 from harvester.workspace import MKDOCS_FILE, STATE_DIR
 
 PAGES_DIR = f"{STATE_DIR}/pages"
@@ -17,13 +19,28 @@ class BuildReport:
     changed: int
 
 
-def build(root: Path, out: Path | None = None) -> BuildReport:
+def build(root: Path, out: Path | None = None, audience: str | None = None) -> BuildReport:
+    """Build the site; with `audience="public"`, internal entries are left out of everything."""
     out = (out or root / "site").resolve()
     config_file = root / MKDOCS_FILE
     docs_dir = root / PAGES_DIR
-    docs_dir.mkdir(parents=True, exist_ok=True)
-    entries = [entry for entry in store.load_all(root) if entry.status == "approved"]
-    pages = site.lay_out(entries, templating.environment(root), engine.site_name(config_file, docs_dir))
-    changed = site.write_tree(docs_dir, pages)
-    engine.render(config_file, docs_dir, out, nav=site.NAV)
+    with workspace_lock(root, "kb build"):
+        docs_dir.mkdir(parents=True, exist_ok=True)
+        entries = [entry for entry in store.load_all(root) if entry.status == "approved"]
+        if audience == "public":
+            entries = _public_only(root, entries)
+        pages = site.lay_out(entries, templating.environment(root), engine.site_name(config_file, docs_dir))
+        changed = site.write_tree(docs_dir, pages)
+        engine.render(config_file, docs_dir, out, nav=site.NAV)
     return BuildReport(out=out, entries=len(entries), pages=len(pages), changed=len(changed))
+
+
+def _public_only(root: Path, entries: list[Entry]) -> list[Entry]:
+    # Internal if the entry was harvested as internal, or its source is internal now: a
+    # source switched to internal must vanish from the public site before its next harvest.
+    internal_sources = {name for name, audience in config.source_audiences(root).items() if audience != "public"}
+    return [
+        entry for entry in entries
+        if (entry.meta.get("source") or {}).get("audience", "public") == "public"
+        and entry.id.split(":", 1)[0] not in internal_sources
+    ]

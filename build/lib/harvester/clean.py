@@ -1,14 +1,30 @@
-"""Harvested text is untrusted: HTML goes through an allowlist sanitizer before anything else."""
+"""Harvested text is untrusted. HTML is sanitized by an allowlist twice: each harvested
+fragment before it becomes Markdown, and every rendered page body before it is written, which
+also covers raw HTML in Markdown (from Markdown sources or a curator's edit)."""
 
 import nh3
 
 SAFE_URL_SCHEMES = {"http", "https", "mailto"}
-# Ammonia's default tag allowlist, plus the classes that carry a code block's language.
-_ATTRIBUTES = {tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()}
-for _tag in ("pre", "code", "span"):
-    _ATTRIBUTES.setdefault(_tag, set()).add("class")
+
+
+def _allowed_attributes(**extra: set[str]) -> dict[str, set[str]]:
+    attributes = {tag: set(names) for tag, names in nh3.ALLOWED_ATTRIBUTES.items()}
+    for tag, names in extra.items():
+        attributes.setdefault(tag, set()).update(names)
+    return attributes
+
+
+# Ammonia's default tags; classes only where they carry a code block's language.
+_FRAGMENT_ATTRIBUTES = _allowed_attributes(pre={"class"}, code={"class"}, span={"class"})
+# A rendered page also needs the ids and classes Markdown extensions give headings, code
+# highlighting, math and badges. Neither can carry script: no style, no on*, no unsafe URL.
+_PAGE_ATTRIBUTES = _allowed_attributes(**{"*": {"class", "id", "title"}})
 
 
 def sanitize_html(html: str) -> str:
     """Keep structure and text; drop scripts, handlers, frames, forms, styles and unsafe URLs."""
-    return nh3.clean(html, attributes=_ATTRIBUTES, url_schemes=SAFE_URL_SCHEMES, link_rel=None)
+    return nh3.clean(html, attributes=_FRAGMENT_ATTRIBUTES, url_schemes=SAFE_URL_SCHEMES, link_rel=None)
+
+
+def sanitize_page(html: str) -> str:
+    return nh3.clean(html, attributes=_PAGE_ATTRIBUTES, url_schemes=SAFE_URL_SCHEMES, link_rel=None)

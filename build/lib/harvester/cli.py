@@ -23,6 +23,9 @@ class _KbGroup(click.Group):
         except KbError as exc:
             click.echo(str(exc), err=True)
             ctx.exit(1)
+        except OSError as exc:  # a disk full, a permission denied: the user's to fix, not a bug
+            click.echo(f"{exc.filename or 'kb'}: {exc.strerror or exc}", err=True)
+            ctx.exit(1)
 
 
 def root_option(command):
@@ -131,12 +134,13 @@ def reject(root, ids, reason, by):
 @cli.command()
 @root_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder [default: ROOT/site].")
-def build(root, out):
+@click.option("--audience", type=click.Choice(config.AUDIENCES), help="public: leave out every entry of an internal source.")
+def build(root, out, audience):
     """Build the static site from approved entries with MkDocs (strict).
 
-    Example: kb build --out public
+    Example: kb build --out public --audience public
     """
-    report = build_module.build(workspace.open_workspace(root), out)
+    report = build_module.build(workspace.open_workspace(root), out, audience)
     click.echo(f"Built {report.entries} entries ({report.pages} pages, {report.changed} changed) into {report.out}")
 
 

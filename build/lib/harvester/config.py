@@ -6,18 +6,21 @@ import difflib
 import re
 import types
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from harvester.errors import KbError
+from harvester.redact import KINDS as REDACTION_KINDS
 from harvester.sources import SOURCE_TYPES
 
 SOURCES_FILE = "site_config/sources.yml"
-COMMON_KEYS = ("name", "type", "audience")
+PRIVACY_FILE = "site_config/privacy.yml"
+COMMON_KEYS = ("name", "type", "audience", "authors")
 AUDIENCES = ("public", "internal")
+AUTHOR_MODES = ("real", "initials", "pseudonym", "anonymous")
 # Source names become part of entry ids and folder names under content/.
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 RESERVED_NAMES = {"playbooks", "resources", "tags", "api", "assets", "search"}
@@ -28,22 +31,68 @@ class SourceConfig:
     name: str
     type: str
     audience: str
+    authors: str | None  # how authors are shown; None: privacy.yml's default
     options: Any  # the source type's own Options dataclass, validated
 
 
-def load_sources(root: Path) -> list[SourceConfig]:
-    path = root / SOURCES_FILE
-    if not path.is_file():
-        raise KbError(f"{SOURCES_FILE}: not found (kb init writes an example)")
+@dataclass
+class Privacy:
+    """site_config/privacy.yml. Without the file, everything here is on: redaction is the default."""
+
+    redact: list[str] = field(default_factory=lambda: list(REDACTION_KINDS))  # kinds to redact
+    allowlist: list[str] = field(default_factory=list)  # exact values never redacted
+    phone_region: str = "US"  # how to read phone numbers written without a +country code
+    authors: str = "real"  # real | initials | pseudonym | anonymous
+    hide_names: list[str] = field(default_factory=list)  # harvested, but their names never shown
+    exclude_people: list[str] = field(default_factory=list)  # their messages are never harvested
+
+    def __post_init__(self):
+        unknown = [kind for kind in self.redact if kind not in REDACTION_KINDS]
+        if unknown:
+            raise ValueError(f'"redact" has {", ".join(unknown)}; known: {", ".join(REDACTION_KINDS)}')
+        if self.authors not in AUTHOR_MODES:
+            raise ValueError(f'"authors" must be one of {", ".join(AUTHOR_MODES)}, got {self.authors!r}')
+
+
+def load_privacy(root: Path) -> Privacy:
+    if not (root / PRIVACY_FILE).is_file():
+        return Privacy()
+    document = _read_yaml(root, PRIVACY_FILE) or {}
+    if not isinstance(document, dict):
+        raise KbError(f"{PRIVACY_FILE}: expected a mapping of keys")
+    problems: list[str] = []
+    privacy = _options(root, "", Privacy, document, problems, common=())
+    if problems:
+        raise KbError("\n".join(f"{PRIVACY_FILE}: {p}" for p in problems))
+    return privacy
+
+
+def _read_yaml(root: Path, name: str) -> Any:
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load((root / name).read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
-        raise KbError(f"{SOURCES_FILE}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+        raise KbError(f"{name}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
     except UnicodeDecodeError:
-        raise KbError(f"{SOURCES_FILE}: not UTF-8 text") from None
+        raise KbError(f"{name}: not UTF-8 text") from None
 
+
+def source_audiences(root: Path) -> dict[str, str]:
+    """Each configured source's audience, read without checking the rest of its options (a
+    site build needs no access to the exports)."""
+    document = _read_yaml(root, SOURCES_FILE) if (root / SOURCES_FILE).is_file() else None
+    sources = document.get("sources") if isinstance(document, dict) else None
+    return {
+        str(raw.get("name")): str(raw.get("audience", "public"))
+        for raw in sources or [] if isinstance(raw, dict)
+    }
+
+
+def load_sources(root: Path) -> list[SourceConfig]:
+    if not (root / SOURCES_FILE).is_file():
+        raise KbError(f"{SOURCES_FILE}: not found (kb init writes an example)")
+    document = _read_yaml(root, SOURCES_FILE)
     if document is None:
         document = {"sources": []}
     if not isinstance(document, dict) or set(document) != {"sources"}:
@@ -93,39 +142,46 @@ def _source(root: Path, position: int, raw: Any, seen: set[str], problems: list[
     audience = raw.get("audience", "public")
     if audience not in AUDIENCES:
         problems.append(f'{label}: "audience" must be one of {", ".join(AUDIENCES)}, got {audience!r}')
+    authors = raw.get("authors")
+    if authors is not None and authors not in AUTHOR_MODES:
+        problems.append(f'{label}: "authors" must be one of {", ".join(AUTHOR_MODES)}, got {authors!r}')
 
     if source_type is None:
         return None
     options = _options(root, label, source_type.Options, raw, problems)
     if len(problems) > before:
         return None
-    return SourceConfig(name=name, type=type_name, audience=audience, options=options)
+    return SourceConfig(name=name, type=type_name, audience=audience, authors=authors, options=options)
 
 
-def _options(root: Path, label: str, options_class: type, raw: dict, problems: list[str]) -> Any:
+def _options(root: Path, label: str, options_class: type, raw: dict, problems: list[str],
+             common: tuple[str, ...] = COMMON_KEYS) -> Any:
+    """Validate `raw` into `options_class`; problems are appended as `<label>: <problem>`."""
+    prefix = f"{label}: " if label else ""
     fields = {f.name: f for f in dataclasses.fields(options_class)}
     hints = typing.get_type_hints(options_class)
     for key in raw:
-        if key not in fields and key not in COMMON_KEYS:
-            problems.append(f'{label}: unknown key "{key}"{_suggest(str(key), [*fields, *COMMON_KEYS])}')
+        if key not in fields and key not in common:
+            problems.append(f'{prefix}unknown key "{key}"{_suggest(str(key), [*fields, *common])}')
 
     values = {}
-    for key, field in fields.items():
-        required = field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
+    for key, spec in fields.items():
+        required = spec.default is dataclasses.MISSING and spec.default_factory is dataclasses.MISSING
         if key not in raw:
             if required:
-                problems.append(f'{label}: missing key "{key}"')
+                problems.append(f'{prefix}missing key "{key}"')
             continue
         value, problem = _coerce(root, raw[key], hints[key])
         if problem:
-            problems.append(f'{label}: "{key}" {problem}')
+            problems.append(f'{prefix}"{key}" {problem}')
         else:
             values[key] = value
     try:
         return options_class(**values)
-    except (TypeError, ValueError) as exc:  # a missing key was already reported
-        if not problems:
-            problems.append(f"{label}: {exc}")
+    except TypeError:  # a missing or mistyped key, already reported
+        return None
+    except ValueError as exc:  # the options' own cross-checks
+        problems.append(f"{prefix}{exc}")
         return None
 
 

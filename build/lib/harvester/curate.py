@@ -6,6 +6,7 @@ from pathlib import Path
 
 from harvester import store
 from harvester.errors import KbError
+from harvester.lock import workspace_lock
 from harvester.model import Entry
 
 # Keys a harvest owns; everything else in the front matter belongs to curators.
@@ -67,21 +68,23 @@ def queue(root: Path) -> list[QueueItem]:
 
 def approve(root: Path, ids: list[str], approve_all: bool, by: str) -> list[str]:
     """Approve the given pending entries (or all of them); return the ids approved."""
-    entries = _pick(root, ids, approve_all, allowed=("pending",), action="approve")
-    for entry in entries:
-        _stamp(entry, "approved", by)
-        store.write(root, entry)
+    with workspace_lock(root, "kb approve"):
+        entries = _pick(root, ids, approve_all, allowed=("pending",), action="approve")
+        for entry in entries:
+            _stamp(entry, "approved", by)
+            store.write(root, entry)
     return [entry.id for entry in entries]
 
 
 def reject(root: Path, ids: list[str], reason: str, by: str) -> list[str]:
     if not reason.strip():
         raise KbError("kb reject: --reason must say why (it is kept in the entry)")
-    entries = _pick(root, ids, False, allowed=("pending", "approved"), action="reject")
-    for entry in entries:
-        _stamp(entry, "rejected", by)
-        entry.meta["rejected_reason"] = reason.strip()
-        store.write(root, entry)
+    with workspace_lock(root, "kb reject"):
+        entries = _pick(root, ids, False, allowed=("pending", "approved"), action="reject")
+        for entry in entries:
+            _stamp(entry, "rejected", by)
+            entry.meta["rejected_reason"] = reason.strip()
+            store.write(root, entry)
     return [entry.id for entry in entries]
 
 

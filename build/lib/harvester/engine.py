@@ -7,7 +7,9 @@ from pathlib import Path
 import mkdocs.commands.build
 import mkdocs.config
 import mkdocs.exceptions
+import mkdocs.plugins
 
+from harvester import clean
 from harvester.errors import KbError
 
 
@@ -16,10 +18,18 @@ def site_name(config_file: Path, docs_dir: Path) -> str:
         return _load(config_file, docs_dir=str(docs_dir))["site_name"]
 
 
+class SanitizePages(mkdocs.plugins.BasePlugin):
+    """The last gate: every page body, as Markdown rendered it, through the allowlist."""
+
+    def on_page_content(self, html: str, **kwargs) -> str:
+        return clean.sanitize_page(html)
+
+
 def render(config_file: Path, docs_dir: Path, site_dir: Path, nav: list) -> None:
     """Build with the real mkdocs in strict mode: any warning fails the build, and says why."""
     with _mkdocs_errors(config_file):
         config = _load(config_file, strict=True, docs_dir=str(docs_dir), site_dir=str(site_dir), nav=nav)
+        config.plugins["kb-sanitize"] = SanitizePages()  # not optional, so not left to mkdocs.yml
         mkdocs.commands.build.build(config)
 
 
