@@ -1,19 +1,15 @@
 """The demo, as a new user meets it: built by `kb demo`, browsed and searched in Chromium."""
 
-import functools
-import http.server
 import json
-import threading
 
 import pytest
 from click.testing import CliRunner
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
+from browser import chromium, serving
 from harvester.cli import cli
 
 pytestmark = pytest.mark.browser
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
@@ -22,19 +18,14 @@ def demo_site(tmp_path_factory):
     result = CliRunner().invoke(cli, ["demo", str(root)])
     assert result.exit_code == 0, result.output
     assert f"Site built: open {root / 'site' / 'index.html'}" in result.output
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root / "site"))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
+    with serving(root / "site") as url:
+        yield root, url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture
