@@ -6,6 +6,7 @@ such as `[redacted: github-token]`. A value found anywhere in a thread is scrubb
 in it: a token quoted in the answer is also removed from the question that pasted it.
 """
 
+import html
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ _TOKEN_TAIL = re.compile(r"[A-Za-z0-9_-]*")
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
 _CARD = re.compile(r"(?<![\d-])[2-6]\d{3}(?:[ -]?\d){9,15}(?![\d-])")
 _URL = re.compile(r"(?:https?|ftp)://[^\s)>\]]+")
+_MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _MARKER = re.compile(r"\[redacted: [a-z0-9-]+\]")
 
 
@@ -69,21 +71,20 @@ class Redactor:
     counts: Counter = field(default_factory=Counter)  # findings by type, over the whole run
 
     def thread(self, texts: dict[str, str]) -> dict[str, str]:
-        """Redact several texts of one thread together: what is secret in one is in all."""
+        """Redact several Markdown texts of one thread together: what is secret in one is in all."""
         findings: dict[str, str] = {}  # value -> type
         for text in texts.values():
-            findings.update(self._find(text))
+            findings.update(self._find(_plain(text)))
         for value in list(findings):
             if value in self.allowlist or _MARKER.fullmatch(value):
                 del findings[value]
+        # Longest first, so a key is not half-replaced by a shorter value inside it.
+        patterns = [(_as_written(value), findings[value]) for value in sorted(findings, key=len, reverse=True)]
         cleaned = {}
         for key, text in texts.items():
-            # Longest first, so a key is not half-replaced by a shorter value inside it.
-            for value in sorted(findings, key=len, reverse=True):
-                hits = text.count(value)
-                if hits:
-                    self.counts[findings[value]] += hits
-                    text = text.replace(value, f"[redacted: {findings[value]}]")
+            for pattern, kind in patterns:
+                text, hits = pattern.subn(f"[redacted: {kind}]", text)
+                self.counts[kind] += hits
             cleaned[key] = text
         return cleaned
 
@@ -112,6 +113,21 @@ class Redactor:
             if not in_url and re.search(r"[+\s().-]", match.raw_string.strip()):
                 numbers.append(match.raw_string)
         return numbers
+
+
+def _plain(markdown: str) -> str:
+    """What a reader sees: Markdown's backslash escapes and HTML entities undone, so a token
+    written `ghp\\_abc` is found as `ghp_abc`."""
+    return html.unescape(_MARKDOWN_ESCAPE.sub(r"\1", markdown))
+
+
+def _as_written(value: str) -> re.Pattern:
+    """`value` as it may stand in Markdown: any character backslash-escaped or an entity."""
+    return re.compile("".join(
+        rf"\\?(?:{re.escape(char)}|{re.escape(html.escape(char))})" if html.escape(char) != char
+        else rf"\\?{re.escape(char)}"
+        for char in value
+    ))
 
 
 def _secrets_in_line(line: str) -> dict[str, str]:

@@ -40,7 +40,7 @@ class Tag:
 
 
 def tag_slug(name: str) -> str:
-    return slugify(name, replacements=[["+", "plus"], ["#", "sharp"]]) or "tag"
+    return slugify(name, replacements=[["+", "plus"], ["#", "sharp"]], max_length=64) or "tag"
 
 
 def entry_page(entry_id: str) -> str:
@@ -107,15 +107,18 @@ def _tags(by_tag: dict[str, list[Entry]]) -> list[Tag]:
 
 
 def _entry_page(entry: Entry, templates: jinja2.Environment, slugs: dict[str, str]) -> str:
+    question = entry.meta.get("question") or {}
     answer = entry.meta.get("answer") or {}
     how = answer.get("how_chosen", "")
     return templates.get_template("pages/entry.md.j2").render(
         entry=entry,
-        answer=answer,
-        question=entry.meta.get("question") or {},
         how_chosen=how,
         answer_label=ANSWER_LABELS.get(how, "Answer"),
-        updated=_updated(entry),
+        asked_by=question.get("author"),
+        asked_on=str(question.get("asked_at") or "")[:10],
+        answered_by=answer.get("author"),
+        answered_on=str(answer.get("answered_at") or "")[:10],
+        updated_on=_updated(entry)[:10],
         tags=[Tag(name, slugs[name], 0) for name in entry.tags],
         source_url=safe_url(_source(entry).get("url")),
         root="../../",

@@ -9,7 +9,10 @@ from urllib.parse import quote, urlsplit
 import jinja2
 
 PACKAGED_TEMPLATES = Path(str(files("harvester.templates")))
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}#+\-.!|])")
+# Brackets and parentheses as entities, not backslash escapes: `\(` and `\[` open math
+# for arithmatex.
+_BRACKET_ENTITIES = str.maketrans({"[": "&#91;", "]": "&#93;", "(": "&#40;", ")": "&#41;"})
 
 
 def environment(root: Path) -> jinja2.Environment:
@@ -31,7 +34,8 @@ def environment(root: Path) -> jinja2.Environment:
 
 def markdown_text(text: str) -> str:
     """Plain text (a title, a name, a tag) as Markdown that shows exactly that text."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", html.escape(str(text), quote=False))
+    escaped = _MARKDOWN_SPECIALS.sub(r"\\\1", html.escape(str(text), quote=False))
+    return escaped.translate(_BRACKET_ENTITIES)
 
 
 def safe_url(url: str | None) -> str:
