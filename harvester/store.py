@@ -1,5 +1,6 @@
 """content/: one Markdown file per entry, at a path derived from its id alone."""
 
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,8 +18,15 @@ PROPOSAL_SUFFIX = ".proposed.md"  # a source's newer version of an entry a curat
 def entry_path(root: Path, entry_id: str) -> Path:
     """content/<source>/<native id, slugged>.md: never built from a title, never outside content/."""
     source, native = entry_id.split(":", 1)
-    native_slug = slugify(native, lowercase=False, max_length=120) or "entry"
-    return root / CONTENT_DIR / slugify(source) / f"{native_slug}.md"
+    return root / CONTENT_DIR / slugify(source) / f"{_file_stem(native)}.md"
+
+
+def _file_stem(native: str) -> str:
+    slug = slugify(native, lowercase=False, max_length=100)
+    if slug == native:
+        return slug
+    # Slugging can map two ids to one name ("a.b" and "a-b"): a hash of the id keeps them apart.
+    return f"{slug or 'entry'}-{hashlib.sha256(native.encode('utf-8')).hexdigest()[:10]}"
 
 
 def proposal_path(root: Path, entry_id: str) -> Path:
