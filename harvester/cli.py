@@ -68,7 +68,7 @@ def init(directory, root, site_name):
 @cli.command()
 @root_option
 @click.option("-s", "--source", "sources", multiple=True, metavar="NAME", help="Only this source (repeatable).")
-@click.option("--full", is_flag=True, help="Re-read everything, ignoring saved cursors.")
+@click.option("--full", is_flag=True, help="Re-read everything, ignoring where the last run stopped.")
 @click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
 def harvest(root, sources, full, dry_run):
     """Pull new and changed threads from the sources in site_config/sources.yml.
@@ -77,9 +77,8 @@ def harvest(root, sources, full, dry_run):
 
     Example: kb harvest -s qc --dry-run
     """
-    # Dump sources always re-read their whole file, so --full changes nothing for them yet.
     root = workspace.open_workspace(root)
-    harvest_module.run(root, only=sources, dry_run=dry_run, on_source=lambda r: click.echo(r.summary()))
+    harvest_module.run(root, only=sources, dry_run=dry_run, full=full, on_source=lambda r: click.echo(r.summary()))
     if dry_run:
         click.echo("Dry run: nothing was written.")
 

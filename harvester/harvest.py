@@ -30,7 +30,8 @@ class SourceReport:
         return line
 
 
-def run(root: Path, only: tuple[str, ...] = (), dry_run: bool = False, on_source=None) -> list[SourceReport]:
+def run(root: Path, only: tuple[str, ...] = (), dry_run: bool = False, full: bool = False,
+        on_source=None) -> list[SourceReport]:
     """Harvest the configured sources (or only the named ones); return a report per source.
 
     `on_source(report)` is called as each source finishes, so the CLI can print as it goes.
@@ -41,14 +42,20 @@ def run(root: Path, only: tuple[str, ...] = (), dry_run: bool = False, on_source
     with workspace_lock(root, "kb harvest"):
         if not dry_run:
             store.remove_orphaned_temp_files(root)
-        return [_run_source(root, source, privacy, templates, dry_run, on_source) for source in sources]
+        return [_run_source(root, source, privacy, templates, dry_run, full, on_source) for source in sources]
 
 
-def _run_source(root, source, privacy, templates, dry_run, on_source) -> SourceReport:
+def _run_source(root, source, privacy, templates, dry_run, full, on_source) -> SourceReport:
     report = SourceReport(source.name)
     redactor = Redactor(tuple(privacy.redact), tuple(privacy.allowlist), privacy.phone_region, report.redacted)
     try:
-        _harvest_source(root, source, templates, People.for_source(privacy, source), redactor, report, dry_run)
+        reader = SOURCE_TYPES[source.type](source.name, source.options)
+        since = None if full else store.read_cursor(root, source.name)
+        _harvest_source(root, reader, since, source, templates, People.for_source(privacy, source), redactor, report, dry_run)
+        # Saved only now, after every entry it covers is written: a crash means redoing a
+        # little, never skipping anything.
+        if reader.cursor and not dry_run:
+            store.write_cursor(root, source.name, reader.cursor)
     except KbError as exc:
         raise KbError(f'source "{source.name}": {exc}') from None
     if on_source:
@@ -56,16 +63,14 @@ def _run_source(root, source, privacy, templates, dry_run, on_source) -> SourceR
     return report
 
 
-def _harvest_source(root, source, templates, people: People, redactor: Redactor, report: SourceReport,
-                    dry_run: bool) -> None:
-    reader = SOURCE_TYPES[source.type](source.name, source.options)
-    min_answer_score = getattr(source.options, "min_answer_score", None)
-    for thread in reader.threads():
+def _harvest_source(root, reader, since, source, templates, people: People, redactor: Redactor,
+                    report: SourceReport, dry_run: bool) -> None:
+    for thread in reader.threads(since):
         if people.is_excluded(thread.question.author):
             report.counts["excluded"] += 1
             continue
         thread.answers = [answer for answer in thread.answers if not people.is_excluded(answer.author)]
-        choice = best_answer(thread, min_answer_score)
+        choice = best_answer(thread, reader.min_answer_score)
         if choice is None:
             report.counts["skipped"] += 1
             continue

@@ -1,7 +1,11 @@
 """Source types, registered by the name sources.yml uses for them.
 
-A source knows its platform and nothing else: it takes its validated options and yields
-`Thread`s. It never writes files and never decides curation.
+A source knows its platform and nothing else. Constructed with its name and validated
+options, it offers:
+- `threads(since)`: yields `Thread`s changed after the cursor `since` (None: everything);
+- `cursor`: after the iteration, the cursor to save for the next run (None: none kept);
+- `min_answer_score`: the score an unaccepted answer needs to be published (None: never).
+It never writes files and never decides curation.
 """
 
 SOURCE_TYPES: dict[str, type] = {}
@@ -16,4 +20,4 @@ def register(type_name: str):
 
 
 # Imported after `register` exists: each module registers itself on import.
-from harvester.sources import stackexchange_dump  # noqa: E402,F401
+from harvester.sources import discourse, stackexchange_dump  # noqa: E402,F401

@@ -1,8 +1,10 @@
 """content/: one Markdown file per entry, at a path derived from its id alone."""
 
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
+import yaml
 from slugify import slugify
 
 from harvester import frontmatter
@@ -12,13 +14,21 @@ from harvester.model import Entry
 
 CONTENT_DIR = "content"
 PROPOSAL_SUFFIX = ".proposed.md"  # a source's newer version of an entry a curator owns
+STATE_FILE = "harvest-state.yml"  # the source's cursor, next to the entries it covers
 
 
 def entry_path(root: Path, entry_id: str) -> Path:
     """content/<source>/<native id, slugged>.md: never built from a title, never outside content/."""
     source, native = entry_id.split(":", 1)
-    native_slug = slugify(native, lowercase=False, max_length=120) or "entry"
-    return root / CONTENT_DIR / slugify(source) / f"{native_slug}.md"
+    return root / CONTENT_DIR / slugify(source) / f"{_file_stem(native)}.md"
+
+
+def _file_stem(native: str) -> str:
+    slug = slugify(native, lowercase=False, max_length=100)
+    if slug == native:
+        return slug
+    # Slugging can map two ids to one name ("a.b" and "a-b"): a hash of the id keeps them apart.
+    return f"{slug or 'entry'}-{hashlib.sha256(native.encode('utf-8')).hexdigest()[:10]}"
 
 
 def proposal_path(root: Path, entry_id: str) -> Path:
@@ -68,6 +78,26 @@ def check_all(root: Path) -> tuple[list[Entry], list[str]]:
         seen[entry.id] = path
         entries.append(entry)
     return entries, problems
+
+
+def read_cursor(root: Path, source: str) -> str | None:
+    """Where the last complete harvest of `source` got to; kept beside its entries."""
+    path = _state_path(root, source)
+    if not path.is_file():
+        return None
+    state = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    cursor = state.get("cursor") if isinstance(state, dict) else None
+    if cursor is not None and not isinstance(cursor, str):
+        raise KbError(f"{path.relative_to(root).as_posix()}: \"cursor\" must be text")
+    return cursor
+
+
+def write_cursor(root: Path, source: str, cursor: str) -> None:
+    write_atomic(_state_path(root, source), yaml.safe_dump({"cursor": cursor}))
+
+
+def _state_path(root: Path, source: str) -> Path:
+    return root / CONTENT_DIR / slugify(source) / STATE_FILE
 
 
 def remove_orphaned_temp_files(root: Path) -> None:

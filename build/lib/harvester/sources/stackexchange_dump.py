@@ -58,8 +58,10 @@ class StackExchangeDump:
 
     def __init__(self, name: str, options: StackExchangeDumpOptions):
         self.name, self.options = name, options
+        self.min_answer_score = options.min_answer_score
+        self.cursor = None  # a dump is read whole every time: nothing to resume from
 
-    def threads(self) -> Iterator[Thread]:
+    def threads(self, since: str | None = None) -> Iterator[Thread]:
         with _dump_folder(self.options.path) as folder:
             posts = folder / "Posts.xml"
             plans = self._plan(posts)

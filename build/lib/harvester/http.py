@@ -1,0 +1,117 @@
+"""The one HTTP client every networked source uses: timeouts, polite retries, clear errors.
+
+Retries with exponential backoff and jitter on connection errors, timeouts and 5xx; 429 and
+503 honour Retry-After. 401/403 name the environment variable holding the credential. URLs
+in messages never carry their query string, where some APIs put keys.
+"""
+
+import email.utils
+import json
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from harvester import __version__
+from harvester.errors import KbError
+
+USER_AGENT = f"kb/{__version__} (knowledge-base harvester)"
+RETRY_STATUSES = {500, 502, 503, 504}
+MAX_WAIT_SECONDS = 300  # a server asking for longer than this is treated as down
+
+
+@dataclass
+class Client:
+    base_url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    credential_env: str | None = None  # named in 401/403 errors
+    attempts: int = 5
+    backoff_seconds: float = 1.0
+    timeout_seconds: float = 30.0
+    sleep: Callable[[float], None] = time.sleep  # tests record the waits instead of sleeping
+    requests: int = 0  # made so far, for reports and tests
+
+    def __post_init__(self):
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json", **self.headers},
+            timeout=self.timeout_seconds,
+            follow_redirects=True,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def get_json(self, path: str, params: Any = None) -> Any:
+        response = self.get(path, params)
+        try:
+            return response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise KbError(f"{_shown(response.request.url)}: the response is not valid JSON") from None
+
+    def get(self, path: str, params: Any = None) -> httpx.Response:
+        for attempt in range(1, self.attempts + 1):
+            last = attempt == self.attempts
+            self.requests += 1
+            try:
+                response = self._http.get(path, params=params)
+            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                if last:
+                    raise KbError(f"{self._where(path)}: {_describe(exc)} ({self.attempts} attempts)") from None
+                self.sleep(self._backoff(attempt))
+                continue
+            if response.status_code == 429 or response.status_code in RETRY_STATUSES:
+                if last:
+                    raise KbError(f"{_shown(response.request.url)}: HTTP {response.status_code} ({self.attempts} attempts)")
+                self.sleep(self._wait_for(response, attempt))
+                continue
+            if response.status_code in (401, 403):
+                hint = f"; check the credential in ${self.credential_env}" if self.credential_env else ""
+                raise KbError(f"{_shown(response.request.url)}: HTTP {response.status_code} (not allowed){hint}")
+            if response.status_code >= 400:
+                raise KbError(f"{_shown(response.request.url)}: HTTP {response.status_code}")
+            return response
+        raise AssertionError("unreachable")  # the loop returns or raises on its last attempt
+
+    def _wait_for(self, response: httpx.Response, attempt: int) -> float:
+        asked = _retry_after(response.headers.get("Retry-After"))
+        if asked is None:
+            return self._backoff(attempt)
+        if asked > MAX_WAIT_SECONDS:
+            raise KbError(f"{_shown(response.request.url)}: the server asks to wait {asked:.0f}s (HTTP {response.status_code})")
+        return asked
+
+    def _backoff(self, attempt: int) -> float:
+        # Full jitter: spread the retries of many clients instead of synchronising them.
+        return random.uniform(0, self.backoff_seconds * 2 ** (attempt - 1))
+
+    def _where(self, path: str) -> str:
+        return _shown(httpx.URL(self.base_url).join(path))
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:  # the other form the header allows: an HTTP date
+        return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def _shown(url) -> str:
+    parts = urlsplit(str(url))
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    return f"cannot connect ({exc.__class__.__name__})"
