@@ -1,1 +1,0 @@
-"""Example exports bundled for `kb demo` (written for this project)."""
