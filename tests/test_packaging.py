@@ -1,5 +1,6 @@
 """`pip install .` (not only -e) carries the templates and demo data kb needs at run time."""
 
+import shutil
 import subprocess
 import sys
 import venv
@@ -9,8 +10,11 @@ PROJECT = Path(__file__).resolve().parents[1]
 
 
 def test_a_plain_install_runs_the_demo(tmp_path):
+    # Built from a copy: setuptools leaves a build/ folder beside the sources it builds.
+    source = shutil.copytree(PROJECT, tmp_path / "source", ignore=shutil.ignore_patterns(
+        ".git", "build", "site", ".kb", "kb-demo", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis"))
     wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(PROJECT), "--no-deps", "-q", "-w", str(wheels)], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-q", "-w", str(wheels)], check=True)
     # Dependencies come from this interpreter's site-packages; only kb itself is installed fresh.
     venv.create(tmp_path / "venv", system_site_packages=True, with_pip=True)
     python = tmp_path / "venv" / "bin" / "python"
