@@ -34,6 +34,7 @@ class Client:
     timeout_seconds: float = 30.0
     sleep: Callable[[float], None] = time.sleep  # tests record the waits instead of sleeping
     requests: int = 0  # made so far, for reports and tests
+    last_url: str = ""  # of the latest request, without its query: where a bad response came from
 
     def __post_init__(self):
         self._http = httpx.Client(
@@ -54,6 +55,7 @@ class Client:
             raise KbError(f"{_shown(response.request.url)}: the response is not valid JSON") from None
 
     def get(self, path: str, params: Any = None) -> httpx.Response:
+        self.last_url = self._where(path)
         for attempt in range(1, self.attempts + 1):
             last = attempt == self.attempts
             self.requests += 1

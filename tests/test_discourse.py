@@ -6,6 +6,8 @@ import re
 import time
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from bs4 import BeautifulSoup
 from werkzeug import Response
 
@@ -272,3 +274,29 @@ def test_cooked_html_reads_well():
     assert '<a href="https://github.com/x/y">x/y repo</a>' in cleaned
     assert '<img alt="shot" src="https://f.example/full.png"/>' in cleaned and "50 KB" not in cleaned
     assert "avatar" not in cleaned
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 50) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["id", "post_stream", "posts", "stream", "post_number", "cooked", "accepted_answer",
+                         "topic_list", "topics", "has_accepted_answer", "title", "slug", "bumped_at", "post_type"]),
+        inner, max_size=5),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(listing=json_values, topic=json_values)
+def test_any_json_shape_is_a_clean_error(httpserver, listing, topic):
+    httpserver.clear()
+    httpserver.expect_request("/latest.json").respond_with_json({"topic_list": {"topics": [{"id": 1, "has_accepted_answer": True, "bumped_at": "x"}]}} if listing is None else listing)
+    httpserver.expect_request("/t/1.json").respond_with_json(topic)
+    httpserver.expect_request("/categories.json").respond_with_json({})
+    source = Discourse("forum", DiscourseOptions(base_url=httpserver.url_for("/")))
+    try:
+        threads = list(source.threads())
+    except KbError as error:
+        assert str(error).startswith("http://")
+    else:
+        assert all(thread.native_id for thread in threads)

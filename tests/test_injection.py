@@ -1,6 +1,10 @@
 """An XSS corpus pushed through every way text enters kb, built, and opened page by page in
-Chromium: no dialog fires and the DOM holds no handler or script URL. With the page sanitizer
-switched off, the same corpus fires dialogs, so these checks are known to bite."""
+Chromium: no dialog fires and the DOM holds no handler or script URL.
+
+The ways in: a Stack Exchange dump (HTML bodies, titles, tags, author names), a Discourse
+forum (cooked HTML, titles, tags, names) and Markdown with raw HTML (a Markdown source or a
+curator's edit). With the page sanitizer switched off, the same corpus fires dialogs, so
+these checks are known to bite."""
 
 import re
 import xml.etree.ElementTree as ET
@@ -10,6 +14,7 @@ import pytest
 
 from browser import chromium, serving
 from conftest import dump_source
+from fake_discourse import FakeDiscourse
 from harvester import clean, frontmatter
 from harvester.model import Entry
 
@@ -58,6 +63,23 @@ def write_dump(folder: Path) -> Path:
     return folder
 
 
+def discourse_topics() -> list[dict]:
+    """Forum topics whose titles, tags, author names and cooked bodies are all payloads."""
+    topics = []
+    for number, payload in enumerate(PAYLOADS, start=1):
+        posts = [
+            {"id": number * 10 + i, "post_number": i, "post_type": 1, "username": f"u{i}", "name": payload,
+             "created_at": "2024-01-01T00:00:00.000Z", "cooked": f"<p>Post {number}.{i}</p>{payload}",
+             "accepted_answer": i == 2}
+            for i in (1, 2)
+        ]
+        topics.append({"id": number, "title": f"D{number} {payload}", "slug": f"d-{number}", "posts_count": 2,
+                       "created_at": "2024-01-01T00:00:00.000Z", "bumped_at": f"2024-01-01T00:{number:02d}:00.000Z",
+                       "tags": [payload], "accepted_answer": {"post_number": 2},
+                       "post_stream": {"posts": posts, "stream": [p["id"] for p in posts]}})
+    return topics
+
+
 def add_markdown_entries(root: Path) -> None:
     """The same payloads as raw HTML and links inside Markdown: a Markdown source or a curator's edit."""
     for number, payload in enumerate(PAYLOADS, start=1):
@@ -95,9 +117,11 @@ def visit_every_page(site: Path) -> tuple[list[str], dict[str, list[str]], str]:
 
 
 @pytest.fixture
-def corpus_workspace(kb, tmp_path):
-    kb.set_sources(dump_source(write_dump(tmp_path / "dump"), name="xss"))
-    kb("harvest")
+def corpus_workspace(kb, tmp_path, httpserver):
+    forum = FakeDiscourse(httpserver, discourse_topics())
+    kb.set_sources(dump_source(write_dump(tmp_path / "dump"), name="xss"),
+                   {"name": "forum", "type": "discourse", "base_url": forum.url})
+    assert f"forum: {len(PAYLOADS)} new" in kb("harvest").output
     kb("approve", "--all")
     add_markdown_entries(kb.root)
     return kb

@@ -42,10 +42,15 @@ class Discourse:
         self._categories: dict[int, dict] | None = None
 
     def threads(self, since: str | None = None) -> Iterator[Thread]:
-        for listed in self._listed(since):
-            if listed.get("has_accepted_answer") or (self.min_answer_score is not None and listed.get("posts_count", 0) > 1):
-                if thread := self._thread(listed["id"]):
-                    yield thread
+        try:
+            for listed in self._listed(since):
+                if listed.get("has_accepted_answer") or (self.min_answer_score is not None and listed.get("posts_count", 0) > 1):
+                    if thread := self._thread(listed["id"]):
+                        yield thread
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            # Valid JSON in a shape this forum's API does not produce: say where, not a traceback.
+            raise KbError(f"{self.http.last_url}: not the response a Discourse forum gives "
+                          f"({exc.__class__.__name__}: {exc})") from None
 
     def _listed(self, since: str | None) -> Iterator[dict]:
         """Topics bumped after `since`, newest first, each once (a topic can be in two categories' lists)."""
