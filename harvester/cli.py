@@ -12,6 +12,7 @@ import click
 from harvester import build as build_module
 from harvester import config, curate, demo as demo_module, harvest as harvest_module, preview, store, workspace
 from harvester.errors import KbError
+from harvester.progress import LiveCount
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -78,7 +79,9 @@ def harvest(root, sources, full, dry_run):
     Example: kb harvest -s qc --dry-run
     """
     root = workspace.open_workspace(root)
-    harvest_module.run(root, only=sources, dry_run=dry_run, full=full, on_source=lambda r: click.echo(r.summary()))
+    live = LiveCount()
+    harvest_module.run(root, only=sources, dry_run=dry_run, full=full,
+                       on_source=lambda report: live.source_done(report.summary()), on_thread=live.thread_done)
     if dry_run:
         click.echo("Dry run: nothing was written.")
 
@@ -164,10 +167,11 @@ def check(root):
     """
     root = workspace.open_workspace(root)
     problems = []
-    try:
-        config.load_sources(root)
-    except KbError as exc:
-        problems.extend(str(exc).splitlines())
+    for load in (config.load_sources, config.load_privacy):
+        try:
+            load(root)
+        except KbError as exc:
+            problems.extend(str(exc).splitlines())
     entries, content_problems = store.check_all(root)
     problems.extend(content_problems)
     if problems:

@@ -1,8 +1,15 @@
-"""One harvest run: each source -> select -> render -> reconcile with content/."""
+"""One harvest run: each source -> select -> render -> reconcile with content/.
+
+A source that fails is reported and the others still run; the run then fails as a whole, so
+a nightly job goes red without losing what the healthy sources brought.
+"""
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import jinja2
 
 from harvester import config, curate, store, templating
 from harvester.errors import KbError
@@ -21,61 +28,81 @@ class SourceReport:
     name: str
     counts: Counter = field(default_factory=Counter)
     redacted: Counter = field(default_factory=Counter)  # by type; the values are never kept
+    error: str | None = None  # why the source failed, if it did
 
     def summary(self) -> str:
         parts = [f"{self.counts[outcome]} {_label(outcome)}" for outcome in OUTCOMES if self.counts[outcome]]
         line = f"{self.name}: " + (", ".join(parts) if parts else "nothing found")
         if self.redacted:
             line += "; redacted " + ", ".join(f"{count} {kind}" for kind, count in sorted(self.redacted.items()))
-        return line
+        return line + ("; FAILED" if self.error else "")
+
+
+@dataclass
+class _Run:
+    root: Path
+    privacy: config.Privacy
+    templates: jinja2.Environment
+    dry_run: bool
+    full: bool
+    on_thread: Callable[[str, str], None] | None  # (source name, outcome), as each thread is stored
 
 
 def run(root: Path, only: tuple[str, ...] = (), dry_run: bool = False, full: bool = False,
-        on_source=None) -> list[SourceReport]:
+        on_source: Callable[[SourceReport], None] | None = None,
+        on_thread: Callable[[str, str], None] | None = None) -> list[SourceReport]:
     """Harvest the configured sources (or only the named ones); return a report per source.
 
-    `on_source(report)` is called as each source finishes, so the CLI can print as it goes.
+    Raises KbError naming every failed source once all have run.
     """
     sources = _selected(config.load_sources(root), only)
-    privacy = config.load_privacy(root)
-    templates = templating.environment(root)
+    context = _Run(root, config.load_privacy(root), templating.environment(root), dry_run, full, on_thread)
+    reports = []
     with workspace_lock(root, "kb harvest"):
         if not dry_run:
             store.remove_orphaned_temp_files(root)
-        return [_run_source(root, source, privacy, templates, dry_run, full, on_source) for source in sources]
+        for source in sources:
+            report = _harvest_source(context, source)
+            reports.append(report)
+            if on_source:
+                on_source(report)
+    failed = [report.error for report in reports if report.error]
+    if failed:
+        raise KbError("\n".join(failed))
+    return reports
 
 
-def _run_source(root, source, privacy, templates, dry_run, full, on_source) -> SourceReport:
+def _harvest_source(context: _Run, source: config.SourceConfig) -> SourceReport:
     report = SourceReport(source.name)
-    redactor = Redactor(tuple(privacy.redact), tuple(privacy.allowlist), privacy.phone_region, report.redacted)
+    redactor = Redactor(tuple(context.privacy.redact), tuple(context.privacy.allowlist),
+                        context.privacy.phone_region, report.redacted)
+    people = People.for_source(context.privacy, source)
     try:
         reader = SOURCE_TYPES[source.type](source.name, source.options)
-        since = None if full else store.read_cursor(root, source.name)
-        _harvest_source(root, reader, since, source, templates, People.for_source(privacy, source), redactor, report, dry_run)
+        since = None if context.full else store.read_cursor(context.root, source.name)
+        for thread in reader.threads(since):
+            outcome = _store_thread(context, source, reader, thread, people, redactor)
+            report.counts[outcome] += 1
+            if context.on_thread:
+                context.on_thread(source.name, outcome)
         # Saved only now, after every entry it covers is written: a crash means redoing a
         # little, never skipping anything.
-        if reader.cursor and not dry_run:
-            store.write_cursor(root, source.name, reader.cursor)
+        if reader.cursor and not context.dry_run:
+            store.write_cursor(context.root, source.name, reader.cursor)
     except KbError as exc:
-        raise KbError(f'source "{source.name}": {exc}') from None
-    if on_source:
-        on_source(report)
+        report.error = f'source "{source.name}": {exc}'
     return report
 
 
-def _harvest_source(root, reader, since, source, templates, people: People, redactor: Redactor,
-                    report: SourceReport, dry_run: bool) -> None:
-    for thread in reader.threads(since):
-        if people.is_excluded(thread.question.author):
-            report.counts["excluded"] += 1
-            continue
-        thread.answers = [answer for answer in thread.answers if not people.is_excluded(answer.author)]
-        choice = best_answer(thread, reader.min_answer_score)
-        if choice is None:
-            report.counts["skipped"] += 1
-            continue
-        entry = harvested_entry(source, thread, choice, templates, people, redactor)
-        report.counts[curate.reconcile(root, entry, dry_run)] += 1
+def _store_thread(context: _Run, source, reader, thread, people: People, redactor: Redactor) -> str:
+    if people.is_excluded(thread.question.author):
+        return "excluded"
+    thread.answers = [answer for answer in thread.answers if not people.is_excluded(answer.author)]
+    choice = best_answer(thread, reader.min_answer_score)
+    if choice is None:
+        return "skipped"
+    entry = harvested_entry(source, thread, choice, context.templates, people, redactor)
+    return curate.reconcile(context.root, entry, context.dry_run)
 
 
 def _selected(sources: list[config.SourceConfig], only: tuple[str, ...]) -> list[config.SourceConfig]:

@@ -59,7 +59,7 @@ def test_a_broken_archive_is_a_clean_error(kb, tmp_path, damage):
     kb.set_sources(dump_source(archive, name="acme"))
     result = kb("harvest", ok=False)
     assert result.exit_code == 1
-    assert result.output.startswith(f'source "acme": {archive}: not a readable 7z archive')
+    assert result.stderr.startswith(f'source "acme": {archive}: not a readable 7z archive')
     assert kb.content_files() == {}
 
 

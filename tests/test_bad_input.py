@@ -18,12 +18,13 @@ def copy_demo(tmp_path: Path) -> Path:
 
 
 def assert_clean_failure(kb, *args, says: str):
+    """The error goes to stderr (stdout may still carry the per-source summary)."""
     result = kb(*args, ok=False)
     assert result.exit_code == 1, result.output
-    assert says in result.output
+    assert says in result.stderr
     assert "Traceback" not in result.output
     assert kb.content_files() == {}
-    return result.output
+    return result.stderr
 
 
 def test_missing_path(kb):

@@ -49,3 +49,18 @@ def test_a_new_workspace_builds_an_empty_site(kb):
     assert "Built 0 entries" in kb("build").output
     assert (kb.root / "site" / "index.html").is_file()
     assert (kb.root / "site" / "api" / "entries.json").read_text().strip() == "[]"
+
+
+def test_readme_and_the_init_example_document_every_source_type_and_option():
+    import dataclasses
+
+    from harvester.sources import SOURCE_TYPES
+    from harvester.templating import PACKAGED_TEMPLATES
+
+    readme = README.read_text()
+    example = (PACKAGED_TEMPLATES / "workspace" / "sources.yml.j2").read_text()
+    for type_name, source in SOURCE_TYPES.items():
+        assert f"type: {type_name}" in readme and f"type: {type_name}" in example
+        for option in dataclasses.fields(source.Options):
+            assert f"{option.name}:" in readme, f"README.md does not show {type_name} option {option.name}"
+            assert f"{option.name}:" in example, f"the init example does not show {type_name} option {option.name}"

@@ -208,7 +208,8 @@ def test_broken_json_stops_cleanly_and_the_next_run_completes(kb, httpserver):
     kb.set_sources(forum_source(forum.url))
     result = kb("harvest", ok=False)
     assert result.exit_code == 1
-    assert result.output.strip() == f'source "forum": {forum.url}/t/2.json: the response is not valid JSON'
+    assert result.stdout.strip() == "forum: 3 new; FAILED"
+    assert result.stderr.strip() == f'source "forum": {forum.url}/t/2.json: the response is not valid JSON'
     assert kb("check").exit_code == 0  # what was written is whole
     assert not (kb.root / "content" / "forum" / "harvest-state.yml").exists()  # no cursor past the failure
     # Newest first: topics 5, 4 and 3 were written before 2 failed; 2 and 1 are new now.
@@ -223,7 +224,7 @@ def test_a_bad_token_is_named_by_its_variable_never_its_value(kb, httpserver, mo
     kb.set_sources(forum_source(httpserver.url_for("/").rstrip("/"), api_key_env="FORUM_KEY", api_username_env="FORUM_USER"))
     result = kb("harvest", ok=False)
     assert result.exit_code == 1
-    assert result.output.strip() == f'source "forum": {httpserver.url_for("/latest.json")}: HTTP 401 (not allowed); check the credential in $FORUM_KEY'
+    assert result.stderr.strip() == f'source "forum": {httpserver.url_for("/latest.json")}: HTTP 401 (not allowed); check the credential in $FORUM_KEY'
     assert "s3cr3t" not in result.output
 
 
@@ -300,3 +301,16 @@ def test_any_json_shape_is_a_clean_error(httpserver, listing, topic):
         assert str(error).startswith("http://")
     else:
         assert all(thread.native_id for thread in threads)
+
+
+def test_one_failing_source_does_not_stop_the_others(kb, httpserver, tmp_path):
+    from conftest import dump_source
+    from harvester.demo import DEMO_DATA
+
+    httpserver.expect_request("/latest.json").respond_with_data("down", status=404)
+    kb.set_sources(forum_source(httpserver.url_for("/").rstrip("/")),
+                   dump_source(DEMO_DATA / "stackexchange", name="acme"))
+    result = kb("harvest", ok=False)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == ["forum: nothing found; FAILED", "acme: 9 new"]
+    assert result.stderr.strip() == f'source "forum": {httpserver.url_for("/latest.json")}: HTTP 404'
