@@ -57,7 +57,9 @@ _ASSIGNMENT = re.compile(r"""^\s*(?:export\s+)?["']?[\w.-]+["']?\s*[:=]\s*["']?(
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 _TOKEN_TAIL = re.compile(r"[A-Za-z0-9_-]*")
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
-_CARD = re.compile(r"(?<![\d-])[2-6]\d{3}(?:[ -]?\d){9,15}(?![\d-])")
+# Card numbers as people write them: 4-digit groups (Amex: 4-6-5), or a bare run of 15-16
+# digits (Amex, Visa, Mastercard). Shorter or longer bare runs are timestamps and ids far more often.
+_CARD = re.compile(r"(?<![\w-])(?:[2-6]\d{3}(?:[ -]\d{4}){2}[ -]\d{3,4}|3[47]\d{2}[ -]\d{6}[ -]\d{5}|[2-6]\d{14,15})(?![\w-])")
 _URL = re.compile(r"(?:https?|ftp)://[^\s)>\]]+")
 _MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _MARKER = re.compile(r"\[redacted: [a-z0-9-]+\]")

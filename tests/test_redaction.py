@@ -115,6 +115,14 @@ def test_privacy_yml_mistakes_are_named(kb, tmp_path):
     "Released 2.10.3 on 2024-05-01; see commit 9fceb02d0ae598e95dc970b74767f19372d61af8.",
     "Ticket 4711, build 20240501.3, PID 31337, uuid 550e8400-e29b-41d4-a716-446655440000.",
     "x = 0.5 * (a + b)  # not a secret\nversion = \"1.22.0-rc.1\"\nchecksum: 5d41402abc4b2a76b9719d911017c592",
+    # Seen in a real forum: an image file name whose digits happen to pass the Luhn check.
+    "微信图片_202205141421561918×674 145 KB, saved 20220514142156, see arxiv.org/abs/1802.06002",
 ])
 def test_ordinary_technical_text_is_left_alone(text):
     assert Redactor().thread({"t": text}) == {"t": text}
+
+
+@pytest.mark.parametrize("card", ["4111 1111 1111 1111", "4111-1111-1111-1111", "4111111111111111",
+                                  "3782 822463 10005", "378282246310005", "5555 5555 5555 4444"])
+def test_card_numbers_in_the_ways_people_write_them(card):
+    assert Redactor().thread({"t": f"my card {card}, thanks"}) == {"t": "my card [redacted: card-number], thanks"}
