@@ -20,6 +20,9 @@ KEY_ORDER = (
     "id", "title", "status", "kind", "tags", "source", "question", "answer",
     "reviewed_by", "reviewed_at", "rejected_reason",
 )
+# libyaml's safe loader when present (ten times faster on a large content/); it builds only
+# plain data, exactly like yaml.safe_load.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _DELIMITED = re.compile(r"\A---\n(.*?\n)---\n?(.*)\Z", re.DOTALL)
 
 
@@ -36,7 +39,7 @@ def loads(text: str, where: str) -> tuple[Entry | None, list[str]]:
     if not match:
         return None, [f"{where}: no front matter (the file must start with a --- line)"]
     try:
-        meta = yaml.safe_load(match.group(1))
+        meta = yaml.load(match.group(1), Loader=_SAFE_LOADER)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" at line {mark.line + 2}" if mark else ""

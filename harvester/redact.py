@@ -18,6 +18,7 @@ from detect_secrets.plugins.github_token import GitHubTokenDetector
 from detect_secrets.plugins.gitlab_token import GitLabTokenDetector
 from detect_secrets.plugins.high_entropy_strings import Base64HighEntropyString
 from detect_secrets.plugins.jwt import JwtTokenDetector
+from detect_secrets.plugins import keyword
 from detect_secrets.plugins.keyword import KeywordDetector
 from detect_secrets.plugins.npm import NpmDetector
 from detect_secrets.plugins.openai import OpenAIDetector
@@ -47,6 +48,7 @@ _TOKEN_DETECTORS = {
 }
 _TOKEN_PATTERNS = [(label, pattern) for label, detector in _TOKEN_DETECTORS.items() for pattern in detector().denylist]
 _KEYWORDS = KeywordDetector()
+_KEYWORD_HINT = re.compile("|".join(keyword.DENYLIST), re.IGNORECASE)
 _ENTROPY = Base64HighEntropyString()
 # The detector reports a key block by its BEGIN line; the whole block must go.
 _PRIVATE_KEY = re.compile(
@@ -139,11 +141,13 @@ def _secrets_in_line(line: str) -> dict[str, str]:
             # Patterns fix a token's usual length; take the whole run so no tail is left.
             tail = _TOKEN_TAIL.match(line, match.end())
             found[line[match.start():tail.end()]] = label
-    # Keyword assignments (password = ..., api_key: ...), quoted and unquoted styles.
-    for style in ("settings.py", "settings.yaml"):
-        for secret in _KEYWORDS.analyze_line(filename=style, line=line, line_number=0):
-            if secret.secret_value and secret.secret_value not in found:
-                found[secret.secret_value] = "password"
+    # Keyword assignments (password = ..., api_key: ...), quoted and unquoted styles. The
+    # detector is slow, so it only sees lines that hold one of its keywords at all.
+    if _KEYWORD_HINT.search(line):
+        for style in ("settings.py", "settings.yaml"):
+            for secret in _KEYWORDS.analyze_line(filename=style, line=line, line_number=0):
+                if secret.secret_value and secret.secret_value not in found:
+                    found[secret.secret_value] = "password"
     # A high-entropy value on a `key = value` line. Pure hex is left alone: commit ids and
     # checksums are shared on purpose and look exactly like that.
     assignment = _ASSIGNMENT.match(line)
