@@ -1,7 +1,8 @@
 """The one HTTP client every networked source uses: timeouts, polite retries, clear errors.
 
-Retries with exponential backoff and jitter on connection errors, timeouts and 5xx; 429 and
-503 honour Retry-After. 401/403 name the environment variable holding the credential. URLs
+Retries with exponential backoff and jitter on connection errors, timeouts and 5xx; 429, 503
+and rate-limited 403s honour Retry-After or the quota's reset time (x-ratelimit-*). Other
+401/403s name the environment variable holding the credential. URLs
 in messages never carry their query string, where some APIs put keys.
 """
 
@@ -54,19 +55,29 @@ class Client:
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise KbError(f"{_shown(response.request.url)}: the response is not valid JSON") from None
 
+    def post_json(self, path: str, payload: Any) -> Any:
+        response = self.request("POST", path, json=payload)
+        try:
+            return response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise KbError(f"{_shown(response.request.url)}: the response is not valid JSON") from None
+
     def get(self, path: str, params: Any = None) -> httpx.Response:
+        return self.request("GET", path, params=params)
+
+    def request(self, method: str, path: str, **options) -> httpx.Response:
         self.last_url = self._where(path)
         for attempt in range(1, self.attempts + 1):
             last = attempt == self.attempts
             self.requests += 1
             try:
-                response = self._http.get(path, params=params)
+                response = self._http.request(method, path, **options)
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 if last:
                     raise KbError(f"{self._where(path)}: {_describe(exc)} ({self.attempts} attempts)") from None
                 self.sleep(self._backoff(attempt))
                 continue
-            if response.status_code == 429 or response.status_code in RETRY_STATUSES:
+            if response.status_code == 429 or response.status_code in RETRY_STATUSES or _rate_limited(response):
                 if last:
                     raise KbError(f"{_shown(response.request.url)}: HTTP {response.status_code} ({self.attempts} attempts)")
                 self.sleep(self._wait_for(response, attempt))
@@ -81,6 +92,8 @@ class Client:
 
     def _wait_for(self, response: httpx.Response, attempt: int) -> float:
         asked = _retry_after(response.headers.get("Retry-After"))
+        if asked is None and response.headers.get("x-ratelimit-remaining") == "0":
+            asked = _until_reset(response.headers.get("x-ratelimit-reset"))
         if asked is None:
             return self._backoff(attempt)
         if asked > MAX_WAIT_SECONDS:
@@ -105,6 +118,19 @@ def _retry_after(value: str | None) -> float | None:
     try:  # the other form the header allows: an HTTP date
         return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
     except (TypeError, ValueError):
+        return None
+
+
+def _rate_limited(response: httpx.Response) -> bool:
+    # GitHub answers an exhausted quota, and its secondary limits, with 403 rather than 429.
+    return response.status_code == 403 and (
+        response.headers.get("x-ratelimit-remaining") == "0" or "Retry-After" in response.headers)
+
+
+def _until_reset(reset: str | None) -> float | None:
+    try:
+        return max(0.0, float(reset) - time.time()) if reset else None
+    except ValueError:
         return None
 
 
