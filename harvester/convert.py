@@ -2,7 +2,7 @@
 
 import html
 import re
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import markdownify
 
@@ -99,5 +99,5 @@ class _Converter(markdownify.MarkdownConverter):
     def _absolute(self, el, attribute: str) -> None:
         # Relative links in a harvested post point into the source site, not into ours.
         value = el.get(attribute)
-        if value and self.base_url:
+        if value and self.base_url and not urlsplit(value).scheme:  # absolute ones stay exactly as written
             el[attribute] = urljoin(self.base_url, value)

@@ -84,9 +84,9 @@ class Client:
                 continue
             if response.status_code in (401, 403):
                 hint = f"; check the credential in ${self.credential_env}" if self.credential_env else ""
-                raise KbError(f"{_shown(response.request.url)}: HTTP {response.status_code} (not allowed){hint}")
+                raise KbError(f"{_shown(response.request.url)}: HTTP {response.status_code} (not allowed){_said(response)}{hint}")
             if response.status_code >= 400:
-                raise KbError(f"{_shown(response.request.url)}: HTTP {response.status_code}")
+                raise KbError(f"{_shown(response.request.url)}: HTTP {response.status_code}{_said(response)}")
             return response
         raise AssertionError("unreachable")  # the loop returns or raises on its last attempt
 
@@ -119,6 +119,20 @@ def _retry_after(value: str | None) -> float | None:
         return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
     except (TypeError, ValueError):
         return None
+
+
+def _said(response: httpx.Response) -> str:
+    """The API's own one-line reason, when it gives one in JSON (GitHub, Stack Exchange, Discourse)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if not isinstance(body, dict):
+        return ""
+    errors = body.get("errors")
+    message = body.get("error_message") or body.get("message") or (
+        errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], str) else None)
+    return f": {' '.join(str(message).split())[:200]}" if message else ""
 
 
 def _rate_limited(response: httpx.Response) -> bool:

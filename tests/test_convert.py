@@ -84,3 +84,8 @@ def test_unsafe_html_is_dropped_before_conversion():
 def test_relative_links_point_back_to_the_source_site():
     out = rendered('<p><a href="/q/42">see</a> <img src="/img/x.png" alt="x"></p>', "https://qa.example.com/q/1")
     assert 'href="https://qa.example.com/q/42"' in out and 'src="https://qa.example.com/img/x.png"' in out
+
+
+def test_absolute_links_stay_exactly_as_written():
+    md = html_to_markdown('<p><a href="https://conlang.stackexchange.com/questions/ask/advice?">advice</a></p>', "https://x/q/1")
+    assert "(https://conlang.stackexchange.com/questions/ask/advice?)" in md

@@ -20,4 +20,9 @@ def register(type_name: str):
 
 
 # Imported after `register` exists: each module registers itself on import.
-from harvester.sources import discourse, github_discussions, stackexchange_dump  # noqa: E402,F401
+from harvester.sources import (  # noqa: E402,F401
+    discourse,
+    github_discussions,
+    stackexchange_api,
+    stackexchange_dump,
+)
