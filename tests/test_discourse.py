@@ -91,22 +91,27 @@ def test_the_topic_level_accepted_answer_wins_when_two_posts_are_flagged(kb, htt
 
 @pytest.mark.shared_data
 def test_posts_beyond_the_first_twenty_are_fetched(kb, httpserver):
-    topic = json.loads((FOUNDATIONDB / "184.json").read_text())
-    posts = topic["post_stream"]["posts"]
-    assert len(topic["post_stream"]["stream"]) == 36 and len(posts) == 20
-    # The archive stopped at 20 posts, as the API does; the forum we serve has all 36.
-    for number, post_id in enumerate(topic["post_stream"]["stream"][20:], start=21):
-        extra = copy.deepcopy(posts[-1])
-        extra.update(id=post_id, post_number=number, cooked=f"<p>Reply number {number} from the second page.</p>")
-        posts.append(extra)
-    topic["accepted_answer"] = {"post_number": 30, "username": posts[29]["username"], "excerpt": ""}
-    forum = FakeDiscourse(httpserver, [topic])
+    """The archive's paginated topics, completed as the live forum has them, each answered late."""
+    topics = [json.loads(path.read_text()) for path in sorted(FOUNDATIONDB.glob("*.json"))]
+    paginated = [t for t in topics if len(t["post_stream"]["stream"]) > len(t["post_stream"]["posts"])]
+    assert len(paginated) == 10
+    for topic in paginated:
+        posts = topic["post_stream"]["posts"]
+        assert len(posts) == 20
+        for number, post_id in enumerate(topic["post_stream"]["stream"][20:], start=21):
+            extra = copy.deepcopy(posts[-1])
+            extra.update(id=post_id, post_number=number, cooked=f"<p>Reply number {number} of topic {topic['id']}, from a later page</p>")
+            posts.append(extra)
+        topic["accepted_answer"] = {"post_number": len(posts), "username": posts[-1]["username"], "excerpt": ""}
+    forum = FakeDiscourse(httpserver, paginated)
     kb.set_sources(forum_source(forum.url))
-    assert "forum: 1 new" in kb("harvest").output
-    assert "Reply number 30 from the second page." in (kb.root / "content" / "forum" / "184.md").read_text()
-    assert [path for path in forum.requests if "posts.json" in path] == [
-        "/t/184/posts.json?" + "&".join(f"post_ids%5B%5D={i}" for i in topic["post_stream"]["stream"][20:])
-    ]
+    assert f"forum: {len(paginated)} new" in kb("harvest").output
+    for topic in paginated:
+        entry = (kb.root / "content" / "forum" / f"{topic['id']}.md").read_text()
+        assert f"Reply number {len(topic['post_stream']['posts'])} of topic {topic['id']}, from a later page" in entry
+    fetched = [path for path in forum.requests if "posts.json" in path]
+    expected = sum(-(-(len(t["post_stream"]["stream"]) - 20) // 20) for t in paginated)  # 20 ids a request
+    assert len(fetched) == expected
 
 
 @pytest.mark.shared_data
