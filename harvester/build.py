@@ -29,9 +29,10 @@ def build(root: Path, out: Path | None = None, audience: str | None = None) -> B
         entries = [entry for entry in store.load_all(root) if entry.status == "approved"]
         if audience == "public":
             entries = _public_only(root, entries)
-        pages = site.lay_out(entries, templating.environment(root), engine.site_name(config_file, docs_dir))
+        mkdocs_config = engine.load(config_file, docs_dir, out, nav=site.NAV)
+        pages = site.lay_out(entries, templating.environment(root), mkdocs_config["site_name"])
         changed = site.write_tree(docs_dir, pages)
-        engine.render(config_file, docs_dir, out, nav=site.NAV)
+        engine.render(mkdocs_config)
     return BuildReport(out=out, entries=len(entries), pages=len(pages), changed=len(changed))
 
 

@@ -13,9 +13,19 @@ from harvester import clean
 from harvester.errors import KbError
 
 
-def site_name(config_file: Path, docs_dir: Path) -> str:
+def load(config_file: Path, docs_dir: Path, site_dir: Path, nav: list):
+    """The workspace's mkdocs.yml, validated strictly, pointed at the laid-out tree, with the
+    page sanitizer plugged in (not optional, so not left to mkdocs.yml)."""
     with _mkdocs_errors(config_file):
-        return _load(config_file, docs_dir=str(docs_dir))["site_name"]
+        config = _load(config_file, strict=True, docs_dir=str(docs_dir), site_dir=str(site_dir), nav=nav)
+    config.plugins["kb-sanitize"] = SanitizePages()
+    return config
+
+
+def render(config) -> None:
+    """Build with the real mkdocs in strict mode: any warning fails the build, and says why."""
+    with _mkdocs_errors(Path(config.config_file_path)):
+        mkdocs.commands.build.build(config)
 
 
 class SanitizePages(mkdocs.plugins.BasePlugin):
@@ -23,14 +33,6 @@ class SanitizePages(mkdocs.plugins.BasePlugin):
 
     def on_page_content(self, html: str, **kwargs) -> str:
         return clean.sanitize_page(html)
-
-
-def render(config_file: Path, docs_dir: Path, site_dir: Path, nav: list) -> None:
-    """Build with the real mkdocs in strict mode: any warning fails the build, and says why."""
-    with _mkdocs_errors(config_file):
-        config = _load(config_file, strict=True, docs_dir=str(docs_dir), site_dir=str(site_dir), nav=nav)
-        config.plugins["kb-sanitize"] = SanitizePages()  # not optional, so not left to mkdocs.yml
-        mkdocs.commands.build.build(config)
 
 
 def _load(config_file: Path, **overrides):

@@ -136,3 +136,14 @@ def test_the_installed_command_prints_no_traceback(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip().startswith('site_config/sources.yml: source "qc": "path" points to')
     assert "Traceback" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("mkdocs_yml, says", [
+    ("site_name: x\nnav: [\n", "mkdocs.yml: MkDocs encountered an error parsing the configuration file"),
+    ("site_name: x\ntheme:\n  name: no-such-theme\n", "mkdocs.yml: Config value 'theme'"),
+])
+def test_a_broken_mkdocs_yml_is_named(kb, mkdocs_yml, says):
+    (kb.root / "mkdocs.yml").write_text(mkdocs_yml)
+    result = kb("build", ok=False)
+    assert result.exit_code == 1 and result.stderr.startswith(says), result.stderr
+    assert "Traceback" not in result.output
