@@ -2,6 +2,8 @@
 fragment before it becomes Markdown, and every rendered page body before it is written, which
 also covers raw HTML in Markdown (from Markdown sources or a curator's edit)."""
 
+import re
+
 import nh3
 
 SAFE_URL_SCHEMES = {"http", "https", "mailto"}
@@ -28,3 +30,24 @@ def sanitize_html(html: str) -> str:
 
 def sanitize_page(html: str) -> str:
     return nh3.clean(html, attributes=_PAGE_ATTRIBUTES, url_schemes=SAFE_URL_SCHEMES, link_rel=None)
+
+
+_CODE = re.compile(r"(^(?P<fence>`{3,}|~{3,}).*?^(?P=fence)[ \t]*$|`+[^`\n]*?`+)", re.DOTALL | re.MULTILINE)
+
+
+def neutralize_markdown_html(markdown: str) -> str:
+    """Markdown from a source, with any raw HTML outside code shown as text rather than run.
+
+    Code spans and fenced blocks are left exactly as written: there `<` is already literal.
+    """
+    pieces, last = [], 0
+    for match in _CODE.finditer(markdown):
+        pieces.append(_escape_tags(markdown[last:match.start()]))
+        pieces.append(match.group(0))
+        last = match.end()
+    pieces.append(_escape_tags(markdown[last:]))
+    return "".join(pieces)
+
+
+def _escape_tags(text: str) -> str:
+    return text.replace("<", "&lt;")

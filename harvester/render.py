@@ -7,6 +7,7 @@ import re
 import jinja2
 
 from harvester.config import SourceConfig
+from harvester.clean import neutralize_markdown_html
 from harvester.convert import html_to_markdown
 from harvester.model import Choice, Entry, Post, Thread
 from harvester.people import People
@@ -71,6 +72,8 @@ def one_line(text: str) -> str:
 
 
 def _markdown(post: Post, base_url: str | None) -> str:
+    if post.body_format == "markdown":
+        return neutralize_markdown_html(post.body).strip()
     return html_to_markdown(post.body, base_url).strip()
 
 

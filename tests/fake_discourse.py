@@ -18,8 +18,9 @@ INLINED_POSTS = 20
 
 
 class FakeDiscourse:
-    def __init__(self, httpserver, topics: list[dict]):
+    def __init__(self, httpserver, topics: list[dict], raw: dict[tuple[int, int], str] | None = None):
         self.topics = {topic["id"]: copy.deepcopy(topic) for topic in topics}
+        self.raw = raw or {}  # (topic id, post number) -> the post's Markdown source
         self.requests: list[str] = []
         self.times: list[float] = []  # when each request arrived (monotonic clock)
         self.faults: dict[str, list[Response]] = {}  # path -> responses to give before the real one
@@ -27,8 +28,16 @@ class FakeDiscourse:
         self.url = httpserver.url_for("/").rstrip("/")
 
     @classmethod
-    def from_folder(cls, httpserver, folder: Path) -> "FakeDiscourse":
-        return cls(httpserver, [json.loads(path.read_text()) for path in sorted(folder.glob("*.json"))])
+    def from_folder(cls, httpserver, folder: Path, raw_folder: Path | None = None) -> "FakeDiscourse":
+        """Topic JSON files; with `raw_folder`, the archive's /raw/{topic} files split per post."""
+        raw = {}
+        for path in sorted(raw_folder.glob("*.md")) if raw_folder else []:
+            topic_id = int(path.stem.rsplit(".", 1)[1])
+            for chunk in path.read_text().split("\n-------------------------\n"):
+                header, _, body = chunk.strip().partition("\n\n")
+                if match := re.search(r"\| #(\d+)$", header):
+                    raw[(topic_id, int(match.group(1)))] = body.strip() + "\n"
+        return cls(httpserver, [json.loads(path.read_text()) for path in sorted(folder.glob("*.json"))], raw)
 
     def handle(self, request: Request) -> Response:
         self.requests.append(request.full_path.rstrip("?"))
@@ -50,6 +59,9 @@ class FakeDiscourse:
             inlined = copy.deepcopy(topic)
             inlined["post_stream"]["posts"] = topic["post_stream"]["posts"][:INLINED_POSTS]
             return _json(inlined)
+        if match := re.fullmatch(r"/raw/(\d+)/(\d+)", request.path):
+            text = self.raw.get((int(match.group(1)), int(match.group(2))))
+            return Response(text, content_type="text/plain") if text else Response("not found", status=404)
         if match := re.fullmatch(r"/t/(\d+)/posts\.json", request.path):
             wanted = {int(i) for i in request.args.getlist("post_ids[]")}
             posts = [p for p in self.topics[int(match.group(1))]["post_stream"]["posts"] if p["id"] in wanted]

@@ -89,3 +89,12 @@ def test_relative_links_point_back_to_the_source_site():
 def test_absolute_links_stay_exactly_as_written():
     md = html_to_markdown('<p><a href="https://conlang.stackexchange.com/questions/ask/advice?">advice</a></p>', "https://x/q/1")
     assert "(https://conlang.stackexchange.com/questions/ask/advice?)" in md
+
+
+def test_raw_html_in_source_markdown_is_shown_not_run():
+    from harvester.clean import neutralize_markdown_html
+
+    source = "Try <img src=x onerror=alert(1)> or `<br>`:\n\n```\n<script>ok()</script>\n```\n"
+    out = markdown.markdown(neutralize_markdown_html(source), extensions=EXTENSIONS)
+    assert "<img" not in out and "&lt;img src=x onerror=alert(1)&gt;" in out
+    assert "<code>&lt;br&gt;</code>" in out and "&lt;script&gt;ok()&lt;/script&gt;" in out

@@ -319,3 +319,21 @@ def test_one_failing_source_does_not_stop_the_others(kb, httpserver, tmp_path):
     assert result.exit_code == 1
     assert result.stdout.splitlines() == ["forum: nothing found; FAILED", "acme: 9 new"]
     assert result.stderr.strip() == f'source "forum": {httpserver.url_for("/latest.json")}: HTTP 404'
+
+
+@pytest.mark.shared_data
+def test_raw_markdown_bodies_when_configured(kb, httpserver):
+    forum = FakeDiscourse.from_folder(httpserver, URHO3D, URHO3D.parent / "raw")
+    accepted = {tid: t for tid, t in forum.topics.items() if t.get("accepted_answer")}
+    kb.set_sources(forum_source(forum.url, raw_bodies=True))
+    assert "forum: 232 new" in kb("harvest").output
+    raw_requests = [path for path in forum.requests if path.startswith("/raw/")]
+    assert len(raw_requests) == 2 * 232  # the question and the accepted reply, nothing else
+    for tid, topic in list(accepted.items())[:60]:
+        number = topic["accepted_answer"]["post_number"]
+        source = forum.raw[(tid, number)]
+        first_line = next(line for line in source.splitlines() if line.strip() and not line.startswith(("[quote", "!", "<", "```", ">", "http")))
+        entry = (kb.root / "content" / "forum" / f"{tid}.md").read_text()
+        if "<" not in first_line and "upload://" not in first_line:
+            assert first_line.strip() in entry, (tid, first_line)
+        assert "upload://" not in entry and "[quote" not in entry

@@ -7,6 +7,7 @@ that can yield an entry are fetched: those with an accepted answer, and, when
 """
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -28,6 +29,7 @@ class DiscourseOptions:
     api_username_env: str | None = None
     categories: list[str] = field(default_factory=list)  # category slugs or ids; empty: all of /latest
     min_answer_likes: int | None = None  # no accepted answer? publish the most-liked reply reaching this
+    raw_bodies: bool = False  # the posts' Markdown source (/raw/...) instead of the rendered HTML
 
 
 @register("discourse")
@@ -104,11 +106,14 @@ class Discourse:
         base = self.options.base_url.rstrip("/")
         topic_url = f"{base}/t/{topic.get('slug', 'topic')}/{topic['id']}"
         category = self._category_index().get(topic.get("category_id")) if topic.get("category_id") else None
+        published = self._published_numbers(regular, accepted_number)
         return Thread(
             native_id=str(topic["id"]),
             title=topic.get("title") or f"Topic {topic['id']}",
-            question=self._post(regular[0], topic_url, accepted=False),
-            answers=[self._post(post, topic_url, accepted=post["post_number"] == accepted_number) for post in regular[1:]],
+            question=self._post(regular[0], topic_url, accepted=False, raw_from=topic["id"] if 1 in published else None),
+            answers=[self._post(post, topic_url, accepted=post["post_number"] == accepted_number,
+                                raw_from=topic["id"] if post["post_number"] in published else None)
+                     for post in regular[1:]],
             tags=[*_tag_names(topic.get("tags")), *([category["slug"]] if category else [])],
             url=topic_url,
             updated_at=_iso(topic.get("bumped_at") or topic.get("last_posted_at") or topic.get("created_at", "")),
@@ -129,11 +134,26 @@ class Discourse:
                 posts.update({post["id"]: post for post in page.get("post_stream", {}).get("posts", [])})
         return sorted(posts.values(), key=lambda post: post["post_number"])
 
-    def _post(self, post: dict, topic_url: str, accepted: bool) -> Post:
+    def _published_numbers(self, posts: list[dict], accepted_number: int | None) -> set[int]:
+        """Post numbers whose raw Markdown to fetch: only the posts an entry can publish."""
+        if not self.options.raw_bodies:
+            return set()
+        if accepted_number:
+            return {1, accepted_number}
+        replies = posts[1:]
+        return {1, max(replies, key=_likes)["post_number"]} if replies else {1}
+
+    def _post(self, post: dict, topic_url: str, accepted: bool, raw_from: int | None = None) -> Post:
+        """`raw_from`: the topic id, when the post's Markdown source is to be fetched."""
+        if raw_from is not None:
+            markdown = self.http.get(f"/raw/{raw_from}/{post['post_number']}").text
+            body, body_format = clean_raw(markdown, self.options.base_url), "markdown"
+        else:
+            body, body_format = clean_cooked(post.get("cooked", "")), "html"
         return Post(
             native_id=str(post["id"]),
-            body=clean_cooked(post.get("cooked", "")),
-            body_format="html",
+            body=body,
+            body_format=body_format,
             author=(post.get("name") or "").strip() or post.get("username"),
             created_at=_iso(post.get("created_at", "")),
             score=_likes(post),
@@ -223,3 +243,19 @@ def clean_cooked(cooked: str) -> str:
     for avatar in soup.select("img.avatar"):
         avatar.decompose()
     return str(soup)
+
+
+_QUOTE = re.compile(r'\[quote(?:="([^,"\]]+)[^\]]*)?\]\s*(.*?)\s*\[/quote\]', re.DOTALL | re.IGNORECASE)
+_IMAGE_SIZE = re.compile(r"!\[([^\]|]*)\|[^\]]*\]")
+
+
+def clean_raw(markdown: str, base_url: str) -> str:
+    """A post's Markdown source, made readable off the forum: [quote] blocks as block quotes,
+    upload:// references as links the forum resolves, image size hints dropped."""
+    def quote(match: re.Match) -> str:
+        said = f"**{match.group(1)} wrote:**\n\n" if match.group(1) else ""
+        return "\n".join(f"> {line}" if line else ">" for line in (said + match.group(2)).splitlines()) + "\n"
+
+    markdown = _QUOTE.sub(quote, markdown.replace("\r\n", "\n"))
+    markdown = _IMAGE_SIZE.sub(r"![\1]", markdown)
+    return markdown.replace("upload://", f"{base_url.rstrip('/')}/uploads/short-url/")
