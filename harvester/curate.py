@@ -7,7 +7,7 @@ from pathlib import Path
 from harvester import store
 from harvester.errors import KbError
 from harvester.lock import workspace_lock
-from harvester.model import Entry
+from harvester.model import Entry, fingerprint
 
 # Keys a harvest owns; everything else in the front matter belongs to curators.
 HARVESTED_KEYS = ("id", "title", "kind", "tags", "source", "question", "answer")
@@ -17,9 +17,9 @@ def reconcile(root: Path, harvested: Entry, dry_run: bool = False) -> str:
     """Store a freshly harvested entry under the curation rules; return what happened.
 
     - new: written as pending.
-    - pending, source changed: updated in place, curation keys kept.
-    - approved or archived, source changed: the published text stays; the new version is
-      written beside it as a proposal for a curator.
+    - pending and untouched by a curator, source changed: updated in place, curation keys kept.
+    - approved, archived or edited by a curator, source changed: the current text stays; the
+      new version is written beside it as a proposal for a curator.
     - rejected: never brought back, whatever the source does.
     """
     path = store.entry_path(root, harvested.id)
@@ -30,7 +30,7 @@ def reconcile(root: Path, harvested: Entry, dry_run: bool = False) -> str:
         return "rejected"
     elif existing.meta.get("source", {}).get("fingerprint") == harvested.meta["source"]["fingerprint"]:
         return "unchanged"
-    elif existing.status == "pending":
+    elif existing.status == "pending" and not edited_by_curator(existing):
         curated = {key: value for key, value in existing.meta.items() if key not in HARVESTED_KEYS}
         outcome, target, entry = "updated", path, Entry({**harvested.meta, **curated}, harvested.body)
     else:
@@ -42,6 +42,11 @@ def reconcile(root: Path, harvested: Entry, dry_run: bool = False) -> str:
     if not dry_run:
         store.write(root, entry, target)
     return outcome
+
+
+def edited_by_curator(entry: Entry) -> bool:
+    """True when the harvested parts no longer match what was harvested (a curator's edit)."""
+    return fingerprint(entry.meta, entry.body) != (entry.meta.get("source") or {}).get("fingerprint")
 
 
 @dataclass
@@ -56,10 +61,10 @@ def queue(root: Path) -> list[QueueItem]:
     items = []
     for entry in store.load_all(root):
         path = store.entry_path(root, entry.id)
-        if entry.status == "pending":
-            reason = "pending"
-        elif entry.status == "approved" and store.proposal_path(root, entry.id).is_file():
+        if entry.status != "rejected" and store.proposal_path(root, entry.id).is_file():
             reason = "changed at source"
+        elif entry.status == "pending":
+            reason = "pending"
         else:
             continue
         items.append(QueueItem(entry.id, entry.title, reason, path.relative_to(root).as_posix()))

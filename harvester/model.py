@@ -1,5 +1,7 @@
 """The plain data that flows from a source to the content store."""
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -66,3 +68,14 @@ class Entry:
     @property
     def tags(self) -> list[str]:
         return self.meta.get("tags") or []
+
+
+def fingerprint(meta: dict, body: str) -> str:
+    """What the source said, hashed. A change at the source changes it; so does a curator's
+    edit of the harvested parts, which is how an edit is recognised and protected."""
+    harvested = {key: meta.get(key) for key in ("title", "tags", "question", "answer")}
+    # The audience is the workspace's choice, not the source's content: changing it in
+    # sources.yml must not look like a change at the source.
+    harvested["source"] = {k: v for k, v in (meta.get("source") or {}).items() if k not in ("fingerprint", "audience")}
+    payload = json.dumps([harvested, body.strip()], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]

@@ -1,7 +1,5 @@
 """Thread + chosen answer -> the entry as harvested (front matter and Markdown body)."""
 
-import hashlib
-import json
 import re
 
 import jinja2
@@ -9,7 +7,7 @@ import jinja2
 from harvester.config import SourceConfig
 from harvester.clean import neutralize_markdown_html
 from harvester.convert import html_to_markdown
-from harvester.model import Choice, Entry, Post, Thread
+from harvester.model import Choice, Entry, Post, Thread, fingerprint
 from harvester.people import People
 from harvester.redact import Redactor
 
@@ -55,16 +53,6 @@ def harvested_entry(source: SourceConfig, thread: Thread, choice: Choice, templa
     }
     meta["source"]["fingerprint"] = fingerprint(meta, body)
     return Entry(meta=meta, body=body)
-
-
-def fingerprint(meta: dict, body: str) -> str:
-    """What the source said, hashed: a change at the source changes this, curation does not."""
-    harvested = {key: meta[key] for key in ("title", "tags", "question", "answer")}
-    # The audience is the workspace's choice, not the source's content: changing it in
-    # sources.yml must not look like a change at the source.
-    harvested["source"] = {k: v for k, v in meta["source"].items() if k not in ("fingerprint", "audience")}
-    payload = json.dumps([harvested, body], sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
 def one_line(text: str) -> str:

@@ -126,3 +126,23 @@ def test_dry_run_writes_nothing(kb, demo_dump):
     result = kb("harvest", "--dry-run")
     assert "acme: 9 new" in result.output and "nothing was written" in result.output
     assert kb.content_files() == {}
+
+
+def test_a_curators_edit_of_a_pending_entry_is_never_overwritten(harvested, demo_dump):
+    path = harvested.root / "content" / "acme" / "1.md"
+    path.write_text(path.read_text().replace("## Accepted answer", "Curator's note: use the new client.\n\n## Accepted answer"))
+    edited = path.read_bytes()
+    assert "unchanged" in harvested("harvest").output  # nothing new at the source: nothing to do
+    edit_post(demo_dump, "2", Body="<p>Reinstall the client.</p>")
+    assert "1 changed at source (queued for review)" in harvested("harvest").output
+    assert path.read_bytes() == edited
+    assert "Reinstall the client." in (harvested.root / "content" / "acme" / "1.proposed.md").read_text()
+    assert queue(harvested)["acme:1"] == "changed at source"
+
+
+def test_a_retag_counts_as_an_edit(harvested, demo_dump):
+    path = harvested.root / "content" / "acme" / "1.md"
+    path.write_text(path.read_text().replace("tags:\n", "tags:\n- onboarding\n", 1))
+    edit_post(demo_dump, "2", Body="<p>Reinstall the client.</p>")
+    assert "1 changed at source" in harvested("harvest").output
+    assert "- onboarding" in path.read_text() and "Reinstall" not in path.read_text()
