@@ -2,11 +2,17 @@
 
 import html
 import re
+import warnings
 from urllib.parse import urljoin, urlsplit
 
 import markdownify
+from bs4 import MarkupResemblesLocatorWarning
 
 from harvester.clean import sanitize_html
+
+# A post whose whole body is "setup.py" or a URL is still a post, not a file name: BeautifulSoup's
+# hint about that would only reach users as noise on stderr.
+warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
 
 # MathJax in Stack Exchange bodies ($...$, $$...$$) must reach the page as written: Markdown
 # escaping would turn `a_1` into `a\_1` and break the formula. The opening $ is not followed

@@ -5,15 +5,16 @@ Written with safe_dump and read with safe_load: a harvested title holding newlin
 """
 
 import re
+import typing
 from datetime import date, datetime
 
 import yaml
 
-from harvester.model import Entry
+from harvester.model import Entry, HowChosen
 
 STATUSES = ("pending", "approved", "rejected", "archived")
 KINDS = ("faq", "resource", "playbook")
-HOW_CHOSEN = ("accepted", "marked", "top-voted", "suggested")
+HOW_CHOSEN = typing.get_args(HowChosen)
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*:[^\s/\\]+$")
 # Written in this order so every curation action is a small, stable diff.
 KEY_ORDER = (

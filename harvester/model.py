@@ -7,6 +7,21 @@ from typing import Literal
 
 BodyFormat = Literal["html", "markdown"]
 HowChosen = Literal["accepted", "marked", "top-voted", "suggested"]
+# How each way of choosing is named to readers, in entry bodies and on badges.
+ANSWER_LABELS: dict[str, str] = {
+    "accepted": "Accepted answer",
+    "marked": "Marked answer",
+    "top-voted": "Top-voted answer",
+    "suggested": "Suggested answer",
+}
+
+
+def utc_iso(timestamp: str) -> str:
+    """An ISO 8601 time as kb stores it: to the second, UTC, "Z" (2018-03-12T17:00:45Z).
+
+    Sources give "2018-03-12T17:00:45.567" (dumps, UTC without zone) or "…45.567Z" (APIs).
+    """
+    return f"{timestamp[:19]}Z" if timestamp else ""
 
 
 @dataclass

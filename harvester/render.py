@@ -7,17 +7,9 @@ import jinja2
 from harvester.config import SourceConfig
 from harvester.clean import neutralize_markdown_html
 from harvester.convert import html_to_markdown
-from harvester.model import Choice, Entry, Post, Thread, fingerprint
+from harvester.model import ANSWER_LABELS, Choice, Entry, Post, Thread, fingerprint
 from harvester.people import People
 from harvester.redact import Redactor
-
-ANSWER_HEADINGS = {
-    "accepted": "Accepted answer",
-    "marked": "Marked answer",
-    "top-voted": "Top-voted answer",
-    "suggested": "Suggested answer",
-}
-
 
 def harvested_entry(source: SourceConfig, thread: Thread, choice: Choice, templates: jinja2.Environment,
                     people: People, redactor: Redactor) -> Entry:
@@ -30,7 +22,7 @@ def harvested_entry(source: SourceConfig, thread: Thread, choice: Choice, templa
     body = templates.get_template("entry.md.j2").render(
         question=texts["question"],
         answer=texts["answer"],
-        answer_heading=ANSWER_HEADINGS[choice.how_chosen],
+        answer_heading=ANSWER_LABELS[choice.how_chosen],
         how_chosen=choice.how_chosen,
     )
     meta = {

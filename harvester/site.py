@@ -14,19 +14,13 @@ from slugify import slugify
 
 from harvester import store
 from harvester.files import write_atomic
-from harvester.model import Entry
+from harvester.model import ANSWER_LABELS, Entry
 from harvester.templating import safe_url
 
 ENTRIES_DIR = "entries"
 TAGS_DIR = "tags"
 HOME_TOPICS = 30
 HOME_RECENT = 20
-ANSWER_LABELS = {
-    "accepted": "Accepted answer",
-    "marked": "Marked answer",
-    "top-voted": "Top-voted answer",
-    "suggested": "Suggested answer",
-}
 # Entry pages are kept out of the navigation: MkDocs renders the whole nav into every
 # page, which makes the build quadratic. Tag and home pages list entries instead.
 NAV = ["index.md", f"{TAGS_DIR}/index.md"]  # titles come from each page's front matter

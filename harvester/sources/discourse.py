@@ -15,7 +15,7 @@ from bs4 import BeautifulSoup
 
 from harvester.errors import KbError
 from harvester.http import Client
-from harvester.model import Post, Thread
+from harvester.model import Post, Thread, utc_iso
 from harvester.sources import register
 
 REGULAR_POST = 1  # post_type; 2 moderator actions, 3 small actions ("closed this topic"), 4 whispers
@@ -116,7 +116,7 @@ class Discourse:
                      for post in regular[1:]],
             tags=[*_tag_names(topic.get("tags")), *([category["slug"]] if category else [])],
             url=topic_url,
-            updated_at=_iso(topic.get("bumped_at") or topic.get("last_posted_at") or topic.get("created_at", "")),
+            updated_at=utc_iso(topic.get("bumped_at") or topic.get("last_posted_at") or topic.get("created_at", "")),
         )
 
     def _all_needed_posts(self, topic: dict) -> list[dict]:
@@ -155,7 +155,7 @@ class Discourse:
             body=body,
             body_format=body_format,
             author=(post.get("name") or "").strip() or post.get("username"),
-            created_at=_iso(post.get("created_at", "")),
+            created_at=utc_iso(post.get("created_at", "")),
             score=_likes(post),
             url=f"{topic_url}/{post['post_number']}",
             accepted=accepted,
@@ -200,10 +200,6 @@ def _tag_names(tags) -> list[str]:
     # Plain names in most versions; {"name": ...} objects in newer ones.
     return [tag["name"] if isinstance(tag, dict) else str(tag) for tag in tags or []]
 
-
-def _iso(timestamp: str) -> str:
-    """2018-03-04T08:17:19.590Z -> 2018-03-04T08:17:19Z."""
-    return f"{timestamp[:19]}Z" if timestamp else ""
 
 
 def clean_cooked(cooked: str) -> str:

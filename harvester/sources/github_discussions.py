@@ -15,7 +15,7 @@ from bs4 import BeautifulSoup
 
 from harvester.errors import KbError
 from harvester.http import Client
-from harvester.model import Post, Thread
+from harvester.model import Post, Thread, utc_iso
 from harvester.sources import register
 
 PAGE_SIZE = 50
@@ -101,7 +101,7 @@ class GitHubDiscussions:
                 answers=answers,
                 tags=[*(label["name"] for label in (discussion.get("labels") or {}).get("nodes", [])), category.get("slug", "")],
                 url=discussion.get("url"),
-                updated_at=_iso(discussion.get("updatedAt", "")),
+                updated_at=utc_iso(discussion.get("updatedAt", "")),
             )
 
     def _listed(self, since: str | None) -> Iterator[dict]:
@@ -111,7 +111,7 @@ class GitHubDiscussions:
             page = self._query(LIST_QUERY, owner=self.owner, name=self.repo, answered=answered, after=after)
             connection = _dig(page, "repository", "discussions")
             for discussion in connection.get("nodes") or []:
-                updated = _iso(discussion.get("updatedAt", ""))
+                updated = utc_iso(discussion.get("updatedAt", ""))
                 if since and updated <= since:
                     return  # ordered by update: everything further down is already harvested
                 self.cursor = max(self.cursor or "", updated)
@@ -152,7 +152,7 @@ class GitHubDiscussions:
             body=_clean_body(node.get("bodyHTML") or ""),
             body_format="html",
             author=(node.get("author") or {}).get("login"),  # null when the account was deleted
-            created_at=_iso(node.get("createdAt", "")),
+            created_at=utc_iso(node.get("createdAt", "")),
             score=node.get("upvoteCount"),
             url=node.get("url"),
             accepted=accepted,
@@ -185,6 +185,3 @@ def _clean_body(body_html: str) -> str:
             wrapper.replace_with(pre)
     return str(soup)
 
-
-def _iso(timestamp: str) -> str:
-    return f"{timestamp[:19]}Z" if timestamp else ""

@@ -74,7 +74,7 @@ class StackExchangeApi:
                 payload = self._get("/questions", {**params, **tagged, "page": page})
                 questions = payload.get("items", [])
                 for question in questions:
-                    self.cursor = max(self.cursor or "", _iso(question["last_activity_date"]))
+                    self.cursor = max(self.cursor or "", _from_epoch(question["last_activity_date"]))
                 yield questions
                 if not payload.get("has_more"):
                     break
@@ -132,7 +132,7 @@ class StackExchangeApi:
             answers=[self._post(a, site_root, "a", a["answer_id"], accepted=bool(a.get("is_accepted"))) for a in answers],
             tags=list(question.get("tags", [])),
             url=question.get("link") or (f"{site_root}/q/{question['question_id']}" if site_root else None),
-            updated_at=_iso(question["last_activity_date"]),
+            updated_at=_from_epoch(question["last_activity_date"]),
         )
 
     def _post(self, item: dict, site_root: str, kind: str, post_id: int, accepted: bool) -> Post:
@@ -142,7 +142,7 @@ class StackExchangeApi:
             body=item.get("body", ""),
             body_format="html",
             author=html.unescape(owner["display_name"]) if owner.get("display_name") else None,
-            created_at=_iso(item.get("creation_date", 0)),
+            created_at=_from_epoch(item.get("creation_date", 0)),
             score=item.get("score"),
             url=f"{site_root}/{kind}/{post_id}" if site_root else None,
             accepted=accepted,
@@ -166,5 +166,5 @@ def _root_of(link: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
-def _iso(epoch) -> str:
+def _from_epoch(epoch) -> str:
     return datetime.fromtimestamp(int(epoch), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if epoch else ""

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from harvester.archives import members_of_7z
 from harvester.errors import KbError
-from harvester.model import Post, Thread
+from harvester.model import Post, Thread, utc_iso
 from harvester.sources import register
 from harvester.xmlstream import rows
 
@@ -116,7 +116,7 @@ class StackExchangeDump:
             answers=[self._post(answer, names, accepted=answer["Id"] == question.get("AcceptedAnswerId"))],
             tags=parse_tags(question.get("Tags", "")),
             url=self._url("q", qid),
-            updated_at=_iso(question.get("LastActivityDate") or question.get("CreationDate", "")),
+            updated_at=utc_iso(question.get("LastActivityDate") or question.get("CreationDate", "")),
             related=related,
             duplicate_of=duplicate_of,
         )
@@ -128,7 +128,7 @@ class StackExchangeDump:
             body=row.get("Body", ""),
             body_format="html",
             author=_author(row, names),
-            created_at=_iso(row.get("CreationDate", "")),
+            created_at=utc_iso(row.get("CreationDate", "")),
             score=_int(row.get("Score")),
             url=self._url("a", row["Id"]) if is_answer else self._url("q", row["Id"]),
             accepted=accepted,
@@ -188,10 +188,6 @@ def _author(row: dict, names: dict[str, str]) -> str | None:
     owner = row.get("OwnerUserId")
     return (names.get(owner) if owner else None) or row.get("OwnerDisplayName") or None
 
-
-def _iso(timestamp: str) -> str:
-    """Dump times are UTC without a zone: 2018-03-12T17:00:45.567 -> 2018-03-12T17:00:45Z."""
-    return f"{timestamp[:19]}Z" if timestamp else ""
 
 
 def _int(value: str | None) -> int:
