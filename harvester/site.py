@@ -5,7 +5,6 @@ changed, and pages no longer laid out are removed, so the tree always equals the
 """
 
 import json
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,13 +89,17 @@ def write_tree(docs_dir: Path, pages: dict[str, str]) -> list[str]:
 
 
 def _tags(by_tag: dict[str, list[Entry]]) -> list[Tag]:
-    # Two names can slug alike ("c#" and "c-sharp" never do, "Docker" and "docker" would):
-    # the later one gets a numbered slug so no tag page overwrites another.
-    tags, used = [], Counter()
+    # Two names can slug alike ("Docker" and "docker"), and a tag named "index" would take the
+    # tag list's own page: later ones get a numbered slug, so no page overwrites another.
+    tags, taken = [], {"index"}
     for name in sorted(by_tag):
-        slug = tag_slug(name)
-        used[slug] += 1
-        tags.append(Tag(name, slug if used[slug] == 1 else f"{slug}-{used[slug]}", len(by_tag[name])))
+        slug = base = tag_slug(name)
+        number = 1
+        while slug in taken:
+            number += 1
+            slug = f"{base}-{number}"
+        taken.add(slug)
+        tags.append(Tag(name, slug, len(by_tag[name])))
     return tags
 
 

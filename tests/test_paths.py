@@ -27,3 +27,18 @@ def test_ids_that_slug_alike_get_different_files(tmp_path):
     ids = ["src:a.b", "src:a-b", "src:A-B", "src:…", "src:‥", "src:1612345678.000100", "src:1612345678-000100"]
     assert len({store.entry_path(tmp_path, entry_id) for entry_id in ids}) == len(ids)
     assert store.entry_path(tmp_path, "src:1234").name == "1234.md"
+
+
+def test_tags_that_slug_alike_get_their_own_pages():
+    from harvester import templating
+    from harvester.model import Entry
+
+    names = ["index", "Docker", "docker", "docker-2", "C++", "c"]
+    entries = [Entry({"id": f"s:{n}", "title": f"Entry {n}", "status": "approved", "kind": "faq", "tags": [name]}, "Body\n")
+               for n, name in enumerate(names)]
+    pages = site.lay_out(entries, templating.environment(Path("/nonexistent")), "KB")
+    tag_pages = [path for path in pages if path.startswith("tags/") and path != "tags/index.md"]
+    assert len(tag_pages) == len(names)
+    assert "Tag: index" not in pages["tags/index.md"]  # the list of tags kept its page
+    for name in names:
+        assert sum(f"Tag: {name}" in pages[path] for path in tag_pages) >= 1
