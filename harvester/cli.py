@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from harvester import build as build_module
-from harvester import config, curate, demo as demo_module, harvest as harvest_module, preview, store, workspace
+from harvester import config, curate, demo as demo_module, harvest as harvest_module, preview, reports, store, workspace
 from harvester.errors import KbError
 from harvester.progress import LiveCount
 
@@ -135,6 +135,66 @@ def reject(root, ids, reason, by):
 
 @cli.command()
 @root_option
+@click.argument("ids", nargs=-1, required=True, metavar="ID...")
+@click.option("--every", "every_days", type=click.IntRange(1, 36500), metavar="DAYS",
+              help="This entry's own review interval, in days.")
+@curator_option
+def verify(root, ids, every_days, by):
+    """Confirm approved entries are still right: records who and when, and restarts their clock.
+
+    Example: kb verify qc:1234 --by "Ada Lovelace" --every 180
+    """
+    verified = curate.verify(workspace.open_workspace(root), list(ids), by, every_days)
+    click.echo(f"Verified {len(verified)} entries.")
+
+
+@cli.command()
+@root_option
+@click.argument("ids", nargs=-1, required=True, metavar="ID...")
+@click.option("--reason", required=True, help="Why: kept in the entry.")
+@curator_option
+def archive(root, ids, reason, by):
+    """Take entries off the site, keeping them (and their history) in content/.
+
+    Example: kb archive qc:1234 --reason "tool retired"
+    """
+    archived = curate.archive(workspace.open_workspace(root), list(ids), reason, by)
+    click.echo(f"Archived {len(archived)} entries.")
+
+
+@cli.command(context_settings={"ignore_unknown_options": True})
+@root_option
+@click.argument("entry_id", metavar="ID")
+@click.argument("changes", nargs=-1, required=True, metavar="+TAG|-TAG...")
+@curator_option
+def tag(root, entry_id, changes, by):
+    """Add (+tag) and remove (-tag) tags; a later source change will not undo it.
+
+    Example: kb tag qc:1234 +vpn -networking
+    """
+    tags = curate.retag(workspace.open_workspace(root), entry_id, list(changes), by)
+    click.echo(f"{entry_id}: {', '.join(tags) or 'no tags'}")
+
+
+@cli.command()
+@root_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def stale(root, as_json):
+    """List approved entries due for a re-check (site_config/curation.yml sets the interval).
+
+    Example: kb stale --json
+    """
+    items = reports.stale(workspace.open_workspace(root))
+    if as_json:
+        click.echo(json.dumps([asdict(item) for item in items], indent=2, ensure_ascii=False))
+        return
+    for item in items:
+        click.echo(f"{item.id}\t{item.days_overdue} days overdue\t{item.title}")
+    click.echo(f"{len(items)} stale", err=True)
+
+
+@cli.command()
+@root_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder [default: ROOT/site].")
 @click.option("--audience", type=click.Choice(config.AUDIENCES), help="public: leave out every entry of an internal source.")
 def build(root, out, audience):
@@ -160,20 +220,24 @@ def serve(root, port):
 
 @cli.command()
 @root_option
-def check(root):
+@click.option("--fail-on-stale", is_flag=True, help="Also fail when an approved entry is past its review date.")
+def check(root, fail_on_stale):
     """Validate site_config/ and every content file; exit 1 listing every problem (a CI gate).
 
-    Example: kb check --root company-kb
+    Example: kb check --root company-kb --fail-on-stale
     """
     root = workspace.open_workspace(root)
     problems = []
-    for load in (config.load_sources, config.load_privacy):
+    for load in (config.load_sources, config.load_privacy, config.load_curation):
         try:
             load(root)
         except KbError as exc:
             problems.extend(str(exc).splitlines())
     entries, content_problems = store.check_all(root)
     problems.extend(content_problems)
+    if fail_on_stale and not problems:
+        problems.extend(f"{item.path}: due for review since {item.due[:10]} (kb verify {item.id})"
+                        for item in reports.stale(root, entries))
     if problems:
         raise KbError("\n".join(problems))
     click.echo(f"OK: configuration and {len(entries)} entries are valid.")

@@ -13,11 +13,13 @@ from typing import Any
 import yaml
 
 from harvester.errors import KbError
+from harvester.frontmatter import parse_days
 from harvester.redact import KINDS as REDACTION_KINDS
 from harvester.sources import SOURCE_TYPES
 
 SOURCES_FILE = "site_config/sources.yml"
 PRIVACY_FILE = "site_config/privacy.yml"
+CURATION_FILE = "site_config/curation.yml"
 COMMON_KEYS = ("name", "type", "audience", "authors")
 AUDIENCES = ("public", "internal")
 AUTHOR_MODES = ("real", "initials", "pseudonym", "anonymous")
@@ -54,17 +56,37 @@ class Privacy:
             raise ValueError(f'"authors" must be one of {", ".join(AUTHOR_MODES)}, got {self.authors!r}')
 
 
+@dataclass
+class Curation:
+    """site_config/curation.yml: how long an approved answer is trusted before it is re-checked."""
+
+    review_every: str = "365d"  # days (180d) or weeks (26w); an entry's own review_every wins
+
+    def __post_init__(self):
+        if parse_days(self.review_every) is None:
+            raise ValueError(f'"review_every" must be like 180d or 26w, got {self.review_every!r}')
+
+
+def load_curation(root: Path) -> Curation:
+    return _load_settings(root, CURATION_FILE, Curation)
+
+
 def load_privacy(root: Path) -> Privacy:
-    if not (root / PRIVACY_FILE).is_file():
-        return Privacy()
-    document = _read_yaml(root, PRIVACY_FILE) or {}
+    return _load_settings(root, PRIVACY_FILE, Privacy)
+
+
+def _load_settings(root: Path, name: str, settings_class: type):
+    """A flat settings file validated into its dataclass; its defaults when the file is absent."""
+    if not (root / name).is_file():
+        return settings_class()
+    document = _read_yaml(root, name) or {}
     if not isinstance(document, dict):
-        raise KbError(f"{PRIVACY_FILE}: expected a mapping of keys")
+        raise KbError(f"{name}: expected a mapping of keys")
     problems: list[str] = []
-    privacy = _options(root, "", Privacy, document, problems, common=())
+    settings = _options(root, "", settings_class, document, problems, common=())
     if problems:
-        raise KbError("\n".join(f"{PRIVACY_FILE}: {p}" for p in problems))
-    return privacy
+        raise KbError("\n".join(f"{name}: {p}" for p in problems))
+    return settings
 
 
 def _read_yaml(root: Path, name: str) -> Any:

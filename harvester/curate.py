@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from harvester import store
+from harvester import reports, store
 from harvester.errors import KbError
 from harvester.lock import workspace_lock
 from harvester.model import Entry, fingerprint
@@ -53,18 +53,22 @@ def edited_by_curator(entry: Entry) -> bool:
 class QueueItem:
     id: str
     title: str
-    reason: str  # pending | changed at source
+    reason: str  # pending | changed at source | stale
     path: str
 
 
 def queue(root: Path) -> list[QueueItem]:
+    entries = store.load_all(root)
+    overdue = {item.id for item in reports.stale(root, entries)}
     items = []
-    for entry in store.load_all(root):
+    for entry in entries:
         path = store.entry_path(root, entry.id)
         if entry.status != "rejected" and store.proposal_path(root, entry.id).is_file():
             reason = "changed at source"
         elif entry.status == "pending":
             reason = "pending"
+        elif entry.id in overdue:
+            reason = "stale"
         else:
             continue
         items.append(QueueItem(entry.id, entry.title, reason, path.relative_to(root).as_posix()))
@@ -91,6 +95,52 @@ def reject(root: Path, ids: list[str], reason: str, by: str) -> list[str]:
             entry.meta["rejected_reason"] = reason.strip()
             store.write(root, entry)
     return [entry.id for entry in entries]
+
+
+def verify(root: Path, ids: list[str], by: str, every_days: int | None) -> list[str]:
+    """Stamp entries as checked and still right; optionally set their own review interval."""
+    with workspace_lock(root, "kb verify"):
+        entries = _pick(root, ids, False, allowed=("approved",), action="verify")
+        for entry in entries:
+            entry.meta["verified_by"] = by
+            entry.meta["verified_at"] = now()
+            if every_days is not None:
+                entry.meta["review_every"] = f"{every_days}d"
+            store.write(root, entry)
+    return [entry.id for entry in entries]
+
+
+def archive(root: Path, ids: list[str], reason: str, by: str) -> list[str]:
+    """Take entries off the site without rejecting them: kept, and never revived by a harvest."""
+    with workspace_lock(root, "kb archive"):
+        entries = _pick(root, ids, False, allowed=("pending", "approved"), action="archive")
+        for entry in entries:
+            _stamp(entry, "archived", by)
+            entry.meta["archived_reason"] = reason.strip()
+            store.write(root, entry)
+    return [entry.id for entry in entries]
+
+
+def retag(root: Path, entry_id: str, changes: list[str], by: str) -> list[str]:
+    """Apply `+tag` / `-tag` changes; return the new tags. A retag is a curator's edit, so a
+    later change at the source becomes a proposal instead of undoing it."""
+    bad = [change for change in changes if len(change) < 2 or change[0] not in "+-"]
+    if bad or not changes:
+        raise KbError(f"kb tag: changes look like +tag or -tag, got {' '.join(bad) or 'nothing'}")
+    with workspace_lock(root, "kb tag"):
+        (entry,) = _pick(root, [entry_id], False, allowed=("pending", "approved", "archived"), action="tag")
+        tags = list(entry.tags)
+        for change in changes:
+            name = change[1:].strip().lower()
+            if change[0] == "+" and name not in tags:
+                tags.append(name)
+            elif change[0] == "-" and name in tags:
+                tags.remove(name)
+        entry.meta["tags"] = tags
+        entry.meta["edited_by"] = by
+        entry.meta["edited_at"] = now()
+        store.write(root, entry)
+    return tags
 
 
 def _pick(root: Path, ids: list[str], every: bool, allowed: tuple[str, ...], action: str) -> list[Entry]:

@@ -6,7 +6,7 @@ Written with safe_dump and read with safe_load: a harvested title holding newlin
 
 import re
 import typing
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 import yaml
 
@@ -19,7 +19,8 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*:[^\s/\\]+$")
 # Written in this order so every curation action is a small, stable diff.
 KEY_ORDER = (
     "id", "title", "status", "kind", "tags", "source", "question", "answer",
-    "reviewed_by", "reviewed_at", "rejected_reason",
+    "reviewed_by", "reviewed_at", "rejected_reason", "archived_reason",
+    "verified_by", "verified_at", "review_every", "edited_by", "edited_at",
 )
 # libyaml's safe loader when present (ten times faster on a large content/); it builds only
 # plain data, exactly like yaml.safe_load.
@@ -75,7 +76,30 @@ def validate(meta: dict) -> list[str]:
             problems.append(f'"{key}" must be a mapping')
     if meta.get("status") == "rejected" and not meta.get("rejected_reason"):
         problems.append('a rejected entry needs "rejected_reason"')
-    for key in ("reviewed_at",):
-        if key in meta and not isinstance(meta[key], (str, datetime, date)):
-            problems.append(f'"{key}" must be a date and time')
+    for key in ("reviewed_at", "verified_at", "edited_at"):
+        if key in meta and parse_time(meta[key]) is None:
+            problems.append(f'"{key}" must be a date and time like 2026-01-31T12:00:00Z, got {meta[key]!r}')
+    if "review_every" in meta and parse_days(meta["review_every"]) is None:
+        problems.append(f'"review_every" must be a number of days or weeks like 180d or 26w, got {meta["review_every"]!r}')
     return problems
+
+
+def parse_time(value) -> datetime | None:
+    """A front matter time (written as text, or unquoted by hand and read as a datetime)."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def parse_days(value) -> int | None:
+    """"180d" -> 180, "26w" -> 182; None for anything else."""
+    match = re.fullmatch(r"(\d{1,5})([dw])", str(value).strip())
+    if not match:
+        return None
+    return int(match.group(1)) * (7 if match.group(2) == "w" else 1)

@@ -1,6 +1,7 @@
 """Curators' decisions survive every later harvest; each is recorded in the entry."""
 
 import json
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -146,3 +147,45 @@ def test_a_retag_counts_as_an_edit(harvested, demo_dump):
     edit_post(demo_dump, "2", Body="<p>Reinstall the client.</p>")
     assert "1 changed at source" in harvested("harvest").output
     assert "- onboarding" in path.read_text() and "Reinstall" not in path.read_text()
+
+
+def test_tag_verify_archive_and_stale(harvested, demo_dump):
+    harvested("approve", "--all", "--by", "Ada")
+    before = front_matter(harvested, "acme:1")["tags"]
+    assert "networking" in before
+    expected = [tag for tag in before if tag != "networking"] + ["onboarding"]
+    assert harvested("tag", "acme:1", "+onboarding", "-networking", "--by", "Bo").output.strip() == f"acme:1: {', '.join(expected)}"
+    meta = front_matter(harvested, "acme:1")
+    assert meta["tags"] == expected and meta["edited_by"] == "Bo"
+    assert harvested("tag", "acme:1", "vpn", ok=False).exit_code == 1  # neither + nor -
+
+    # Nothing is due yet; with a one-day interval and an old approval, everything is.
+    assert harvested("stale", "--json").output.strip() == "[]"
+    (harvested.root / "site_config" / "curation.yml").write_text("review_every: 1d\n")
+    for path in (harvested.root / "content" / "acme").glob("*.md"):
+        path.write_text(re.sub(r"reviewed_at: '[^']*'", "reviewed_at: '2020-01-01T00:00:00Z'", path.read_text()))
+    stale = json.loads(harvested("stale", "--json").output)
+    assert len(stale) == 9 and stale[0]["due"] == "2020-01-02T00:00:00Z"
+    assert set(queue(harvested).values()) == {"stale"}
+    result = harvested("check", "--fail-on-stale", ok=False)
+    assert result.exit_code == 1 and "content/acme/4.md: due for review since 2020-01-02 (kb verify acme:4)" in result.stderr
+    assert harvested("check").exit_code == 0  # staleness is a policy switch, not an error
+
+    harvested("verify", "acme:4", "--by", "Cy", "--every", "30")
+    meta = front_matter(harvested, "acme:4")
+    assert meta["verified_by"] == "Cy" and meta["review_every"] == "30d"
+    assert "acme:4" not in {item["id"] for item in json.loads(harvested("stale", "--json").output)}
+
+    harvested("archive", "acme:7", "--reason", "tool retired")
+    assert front_matter(harvested, "acme:7")["status"] == "archived"
+    harvested("build")
+    records = json.loads((harvested.root / "site" / "api" / "entries.json").read_text())
+    assert "acme:7" not in {record["id"] for record in records} and len(records) == 8
+    edit_post(demo_dump, "8", Body="<p>New answer text.</p>")
+    harvested("harvest")
+    assert front_matter(harvested, "acme:7")["status"] == "archived"  # a harvest never revives it
+
+
+def test_verify_takes_only_approved_entries(harvested):
+    result = harvested("verify", "acme:1", ok=False)
+    assert result.exit_code == 1 and '"acme:1" is pending; kb verify takes approved entries' in result.stderr
