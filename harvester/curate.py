@@ -77,46 +77,48 @@ def queue(root: Path) -> list[QueueItem]:
 
 def approve(root: Path, ids: list[str], approve_all: bool, by: str) -> list[str]:
     """Approve the given pending entries (or all of them); return the ids approved."""
-    with workspace_lock(root, "kb approve"):
-        entries = _pick(root, ids, approve_all, allowed=("pending",), action="approve")
-        for entry in entries:
-            _stamp(entry, "approved", by)
-            store.write(root, entry)
-    return [entry.id for entry in entries]
+    return _act(root, "approve", ids, ("pending",), lambda entry: _stamp(entry, "approved", by), every=approve_all)
 
 
 def reject(root: Path, ids: list[str], reason: str, by: str) -> list[str]:
-    if not reason.strip():
-        raise KbError("kb reject: --reason must say why (it is kept in the entry)")
-    with workspace_lock(root, "kb reject"):
-        entries = _pick(root, ids, False, allowed=("pending", "approved"), action="reject")
-        for entry in entries:
-            _stamp(entry, "rejected", by)
-            entry.meta["rejected_reason"] = reason.strip()
-            store.write(root, entry)
-    return [entry.id for entry in entries]
-
-
-def verify(root: Path, ids: list[str], by: str, every_days: int | None) -> list[str]:
-    """Stamp entries as checked and still right; optionally set their own review interval."""
-    with workspace_lock(root, "kb verify"):
-        entries = _pick(root, ids, False, allowed=("approved",), action="verify")
-        for entry in entries:
-            entry.meta["verified_by"] = by
-            entry.meta["verified_at"] = now()
-            if every_days is not None:
-                entry.meta["review_every"] = f"{every_days}d"
-            store.write(root, entry)
-    return [entry.id for entry in entries]
+    """Never publish these; a later harvest never brings them back."""
+    return _close(root, "reject", ids, "rejected", reason, by)
 
 
 def archive(root: Path, ids: list[str], reason: str, by: str) -> list[str]:
     """Take entries off the site without rejecting them: kept, and never revived by a harvest."""
-    with workspace_lock(root, "kb archive"):
-        entries = _pick(root, ids, False, allowed=("pending", "approved"), action="archive")
+    return _close(root, "archive", ids, "archived", reason, by)
+
+
+def verify(root: Path, ids: list[str], by: str, every_days: int | None) -> list[str]:
+    """Stamp entries as checked and still right; optionally set their own review interval."""
+    def stamp(entry: Entry) -> None:
+        entry.meta["verified_by"] = by
+        entry.meta["verified_at"] = now()
+        if every_days is not None:
+            entry.meta["review_every"] = f"{every_days}d"
+
+    return _act(root, "verify", ids, ("approved",), stamp)
+
+
+def _close(root: Path, action: str, ids: list[str], status: str, reason: str, by: str) -> list[str]:
+    if not reason.strip():
+        raise KbError(f"kb {action}: --reason must say why (it is kept in the entry)")
+
+    def close(entry: Entry) -> None:
+        _stamp(entry, status, by)
+        entry.meta[f"{status}_reason"] = reason.strip()
+
+    return _act(root, action, ids, ("pending", "approved"), close)
+
+
+def _act(root: Path, action: str, ids: list[str], allowed: tuple[str, ...], change, every: bool = False) -> list[str]:
+    """Under the workspace lock: find every named entry (or fail naming the missing ones, having
+    changed nothing), apply `change` to each, write each; return the ids changed."""
+    with workspace_lock(root, f"kb {action}"):
+        entries = _pick(root, ids, every, allowed=allowed, action=action)
         for entry in entries:
-            _stamp(entry, "archived", by)
-            entry.meta["archived_reason"] = reason.strip()
+            change(entry)
             store.write(root, entry)
     return [entry.id for entry in entries]
 
@@ -127,19 +129,19 @@ def retag(root: Path, entry_id: str, changes: list[str], by: str) -> list[str]:
     bad = [change for change in changes if len(change) < 2 or change[0] not in "+-"]
     if bad or not changes:
         raise KbError(f"kb tag: changes look like +tag or -tag, got {' '.join(bad) or 'nothing'}")
-    with workspace_lock(root, "kb tag"):
-        (entry,) = _pick(root, [entry_id], False, allowed=("pending", "approved", "archived"), action="tag")
-        tags = list(entry.tags)
+    tags: list[str] = []
+
+    def apply(entry: Entry) -> None:
+        tags.extend(entry.tags)
         for change in changes:
             name = change[1:].strip().lower()
             if change[0] == "+" and name not in tags:
                 tags.append(name)
             elif change[0] == "-" and name in tags:
                 tags.remove(name)
-        entry.meta["tags"] = tags
-        entry.meta["edited_by"] = by
-        entry.meta["edited_at"] = now()
-        store.write(root, entry)
+        entry.meta.update(tags=tags, edited_by=by, edited_at=now())
+
+    _act(root, "tag", [entry_id], ("pending", "approved", "archived"), apply)
     return tags
 
 
