@@ -136,15 +136,14 @@ def reject(root, ids, reason, by):
 @cli.command()
 @root_option
 @click.argument("ids", nargs=-1, required=True, metavar="ID...")
-@click.option("--every", "every_days", type=click.IntRange(1, 36500), metavar="DAYS",
-              help="This entry's own review interval, in days.")
+@click.option("--every", metavar="INTERVAL", help="This entry's own review interval: days or weeks, like 180d or 26w.")
 @curator_option
-def verify(root, ids, every_days, by):
+def verify(root, ids, every, by):
     """Confirm approved entries are still right: records who and when, and restarts their clock.
 
-    Example: kb verify qc:1234 --by "Ada Lovelace" --every 180
+    Example: kb verify qc:1234 --by "Ada Lovelace" --every 180d
     """
-    verified = curate.verify(workspace.open_workspace(root), list(ids), by, every_days)
+    verified = curate.verify(workspace.open_workspace(root), list(ids), by, every)
     click.echo(f"Verified {len(verified)} entries.")
 
 

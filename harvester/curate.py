@@ -6,6 +6,7 @@ from pathlib import Path
 
 from harvester import reports, store
 from harvester.errors import KbError
+from harvester.frontmatter import parse_days
 from harvester.lock import workspace_lock
 from harvester.model import Entry, fingerprint
 
@@ -90,13 +91,16 @@ def archive(root: Path, ids: list[str], reason: str, by: str) -> list[str]:
     return _close(root, "archive", ids, "archived", reason, by)
 
 
-def verify(root: Path, ids: list[str], by: str, every_days: int | None) -> list[str]:
+def verify(root: Path, ids: list[str], by: str, every: str | None) -> list[str]:
     """Stamp entries as checked and still right; optionally set their own review interval."""
+    if every is not None and parse_days(every) is None:
+        raise KbError(f"kb verify: --every takes days or weeks like 180d or 26w, got {every!r}")
+
     def stamp(entry: Entry) -> None:
         entry.meta["verified_by"] = by
         entry.meta["verified_at"] = now()
-        if every_days is not None:
-            entry.meta["review_every"] = f"{every_days}d"
+        if every is not None:
+            entry.meta["review_every"] = every.strip()
 
     return _act(root, "verify", ids, ("approved",), stamp)
 

@@ -171,7 +171,8 @@ def test_tag_verify_archive_and_stale(harvested, demo_dump):
     assert result.exit_code == 1 and "content/acme/4.md: due for review since 2020-01-02 (kb verify acme:4)" in result.stderr
     assert harvested("check").exit_code == 0  # staleness is a policy switch, not an error
 
-    harvested("verify", "acme:4", "--by", "Cy", "--every", "30")
+    assert harvested("verify", "acme:4", "--every", "30 days", ok=False).exit_code == 1
+    harvested("verify", "acme:4", "--by", "Cy", "--every", "30d")
     meta = front_matter(harvested, "acme:4")
     assert meta["verified_by"] == "Cy" and meta["review_every"] == "30d"
     assert "acme:4" not in {item["id"] for item in json.loads(harvested("stale", "--json").output)}
