@@ -36,6 +36,14 @@ def root_option(command):
     )(command)
 
 
+def entry_ids(command):
+    return click.argument("ids", nargs=-1, required=True, metavar="ID...")(command)
+
+
+def reason_option(command):
+    return click.option("--reason", required=True, help="Why: kept in the entry.")(command)
+
+
 def curator_option(command):
     return click.option(
         "--by", default=lambda: os.environ.get("KB_CURATOR") or getpass.getuser(),
@@ -121,8 +129,8 @@ def approve(root, ids, approve_all, by):
 
 @cli.command()
 @root_option
-@click.argument("ids", nargs=-1, required=True, metavar="ID...")
-@click.option("--reason", required=True, help="Why: kept in the entry.")
+@entry_ids
+@reason_option
 @curator_option
 def reject(root, ids, reason, by):
     """Reject entries: they are never published, and a later harvest never brings them back.
@@ -135,7 +143,7 @@ def reject(root, ids, reason, by):
 
 @cli.command()
 @root_option
-@click.argument("ids", nargs=-1, required=True, metavar="ID...")
+@entry_ids
 @click.option("--every", metavar="INTERVAL", help="This entry's own review interval: days or weeks, like 180d or 26w.")
 @curator_option
 def verify(root, ids, every, by):
@@ -149,8 +157,8 @@ def verify(root, ids, every, by):
 
 @cli.command()
 @root_option
-@click.argument("ids", nargs=-1, required=True, metavar="ID...")
-@click.option("--reason", required=True, help="Why: kept in the entry.")
+@entry_ids
+@reason_option
 @curator_option
 def archive(root, ids, reason, by):
     """Take entries off the site, keeping them (and their history) in content/.

@@ -45,9 +45,6 @@ class Client:
             follow_redirects=True,
         )
 
-    def close(self) -> None:
-        self._http.close()
-
     def get_json(self, path: str, params: Any = None) -> Any:
         response = self.get(path, params)
         try:

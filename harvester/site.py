@@ -4,6 +4,7 @@ The tree is plain Markdown the engine renders. Pages are written only when their
 changed, and pages no longer laid out are removed, so the tree always equals the content.
 """
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ def tag_slug(name: str) -> str:
     return slugify(name, replacements=[["+", "plus"], ["#", "sharp"]], max_length=64) or "tag"
 
 
+@functools.cache  # asked for per listing an entry appears in (home, each tag, the API)
 def entry_page(entry_id: str) -> str:
     """The entry's page, from its id alone: its URL never changes with status, tags or title."""
     content_path = store.entry_path(Path("/"), entry_id)

@@ -18,10 +18,8 @@ def waits():
 
 @pytest.fixture
 def client(httpserver, waits):
-    client = Client(httpserver.url_for("/"), credential_env="FORUM_API_KEY", attempts=3, timeout_seconds=0.5,
-                    sleep=waits.append)
-    yield client
-    client.close()
+    return Client(httpserver.url_for("/"), credential_env="FORUM_API_KEY", attempts=3, timeout_seconds=0.5,
+                  sleep=waits.append)
 
 
 def test_a_server_error_is_retried_then_succeeds(httpserver, client, waits):
