@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from pathlib import Path
 
-from harvester import config, engine, site, store, templating
+from harvester import config, engine, reports, site, store, templating
 from harvester.lock import workspace_lock
 from harvester.model import Entry
 from harvester.workspace import MKDOCS_FILE, STATE_DIR
@@ -26,14 +26,23 @@ def build(root: Path, out: Path | None = None, audience: str | None = None) -> B
     docs_dir = root / PAGES_DIR
     with workspace_lock(root, "kb build"):
         docs_dir.mkdir(parents=True, exist_ok=True)
-        entries = [entry for entry in store.load_all(root) if entry.status == "approved"]
-        if audience == "public":
-            entries = _public_only(root, entries)
+        published = _published(root, store.load_all(root), audience)
         mkdocs_config = engine.load(config_file, docs_dir, out, nav=site.NAV)
-        pages = site.lay_out(entries, templating.environment(root), mkdocs_config["site_name"])
+        pages = site.lay_out(published, templating.environment(root), mkdocs_config["site_name"],
+                             directory_urls=mkdocs_config["use_directory_urls"])
         changed = site.write_tree(docs_dir, pages)
         engine.render(mkdocs_config)
-    return BuildReport(out=out, entries=len(entries), pages=len(pages), changed=len(changed))
+    return BuildReport(out=out, entries=len(published.entries), pages=len(pages), changed=len(changed))
+
+
+def _published(root: Path, everything: list[Entry], audience: str | None) -> site.Published:
+    entries = [entry for entry in everything if entry.status == "approved"]
+    if audience == "public":
+        entries = _public_only(root, entries)
+    published_ids = {entry.id for entry in entries}
+    # A page past its review date says so: the build is the reader's only view of the queue.
+    outdated = {item.id: item.due for item in reports.stale(root, entries)}
+    return site.Published(entries, site.redirects_of(everything, published_ids), outdated)
 
 
 def _public_only(root: Path, entries: list[Entry]) -> list[Entry]:

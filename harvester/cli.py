@@ -1,16 +1,12 @@
 """The `kb` command: parse, call one function, print. No logic lives here."""
 
-import getpass
-import json
-import os
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
 import click
 
 from harvester import build as build_module
-from harvester import config, curate, demo as demo_module, harvest as harvest_module, preview, reports, store, workspace
+from harvester import config, demo as demo_module, harvest as harvest_module, preview, reports, store, workspace
 from harvester.errors import KbError
 from harvester.progress import LiveCount
 
@@ -36,28 +32,13 @@ def root_option(command):
     )(command)
 
 
-def entry_ids(command):
-    return click.argument("ids", nargs=-1, required=True, metavar="ID...")(command)
-
-
-def reason_option(command):
-    return click.option("--reason", required=True, help="Why: kept in the entry.")(command)
-
-
-def curator_option(command):
-    return click.option(
-        "--by", default=lambda: os.environ.get("KB_CURATOR") or getpass.getuser(),
-        show_default="$KB_CURATOR or your login", help="Who decided: recorded in the entry.",
-    )(command)
-
-
 @click.group(cls=_KbGroup, context_settings=CONTEXT)
 @click.version_option(package_name="kb-harvester", prog_name="kb")
 def cli():
     """kb: turn the best answers from community channels into a curated, searchable site.
 
     Typical flow: kb init kb && cd kb, edit site_config/sources.yml, then
-    kb harvest, kb queue, kb approve --all, kb build.
+    kb harvest, kb review (or kb queue and kb approve), kb build.
     """
 
 
@@ -89,115 +70,15 @@ def harvest(root, sources, full, dry_run):
     root = workspace.open_workspace(root)
     live = LiveCount()
     harvest_module.run(root, only=sources, dry_run=dry_run, full=full,
-                       on_source=lambda report: live.source_done(report.summary()), on_thread=live.thread_done)
+                       on_source=lambda report: live.source_done(report.summary()), on_thread=live.thread_done,
+                       on_duplicates=_report_duplicates)
     if dry_run:
         click.echo("Dry run: nothing was written.")
 
 
-@cli.command()
-@root_option
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def queue(root, as_json):
-    """List what waits for a curator: pending entries and entries changed at source.
-
-    Example: kb queue --json
-    """
-    items = curate.queue(workspace.open_workspace(root))
-    if as_json:
-        click.echo(json.dumps([asdict(item) for item in items], indent=2, ensure_ascii=False))
-        return
-    for item in items:
-        click.echo(f"{item.id}\t{item.reason}\t{item.title}")
-    click.echo(f"{len(items)} waiting", err=True)
-
-
-@cli.command()
-@root_option
-@click.argument("ids", nargs=-1, metavar="ID...")
-@click.option("--all", "approve_all", is_flag=True, help="Approve every pending entry.")
-@curator_option
-def approve(root, ids, approve_all, by):
-    """Approve entries for publishing; records who and when.
-
-    Example: kb approve qc:1234 qc:1240 --by "Ada Lovelace"
-    """
-    if approve_all and ids:
-        raise click.UsageError("give entry ids or --all, not both")
-    approved = curate.approve(workspace.open_workspace(root), list(ids), approve_all, by)
-    click.echo(f"Approved {len(approved)} entries.")
-
-
-@cli.command()
-@root_option
-@entry_ids
-@reason_option
-@curator_option
-def reject(root, ids, reason, by):
-    """Reject entries: they are never published, and a later harvest never brings them back.
-
-    Example: kb reject qc:1234 --reason "off-topic for us"
-    """
-    rejected = curate.reject(workspace.open_workspace(root), list(ids), reason, by)
-    click.echo(f"Rejected {len(rejected)} entries.")
-
-
-@cli.command()
-@root_option
-@entry_ids
-@click.option("--every", metavar="INTERVAL", help="This entry's own review interval: days or weeks, like 180d or 26w.")
-@curator_option
-def verify(root, ids, every, by):
-    """Confirm approved entries are still right: records who and when, and restarts their clock.
-
-    Example: kb verify qc:1234 --by "Ada Lovelace" --every 180d
-    """
-    verified = curate.verify(workspace.open_workspace(root), list(ids), by, every)
-    click.echo(f"Verified {len(verified)} entries.")
-
-
-@cli.command()
-@root_option
-@entry_ids
-@reason_option
-@curator_option
-def archive(root, ids, reason, by):
-    """Take entries off the site, keeping them (and their history) in content/.
-
-    Example: kb archive qc:1234 --reason "tool retired"
-    """
-    archived = curate.archive(workspace.open_workspace(root), list(ids), reason, by)
-    click.echo(f"Archived {len(archived)} entries.")
-
-
-@cli.command(context_settings={"ignore_unknown_options": True})
-@root_option
-@click.argument("entry_id", metavar="ID")
-@click.argument("changes", nargs=-1, required=True, metavar="+TAG|-TAG...")
-@curator_option
-def tag(root, entry_id, changes, by):
-    """Add (+tag) and remove (-tag) tags; a later source change will not undo it.
-
-    Example: kb tag qc:1234 +vpn -networking
-    """
-    tags = curate.retag(workspace.open_workspace(root), entry_id, list(changes), by)
-    click.echo(f"{entry_id}: {', '.join(tags) or 'no tags'}")
-
-
-@cli.command()
-@root_option
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def stale(root, as_json):
-    """List approved entries due for a re-check (site_config/curation.yml sets the interval).
-
-    Example: kb stale --json
-    """
-    items = reports.stale(workspace.open_workspace(root))
-    if as_json:
-        click.echo(json.dumps([asdict(item) for item in items], indent=2, ensure_ascii=False))
-        return
-    for item in items:
-        click.echo(f"{item.id}\t{item.days_overdue} days overdue\t{item.title}")
-    click.echo(f"{len(items)} stale", err=True)
+def _report_duplicates(flagged: int) -> None:
+    if flagged:
+        click.echo(f"{flagged} entries may duplicate another (see kb queue)")
 
 
 @cli.command()
@@ -267,6 +148,10 @@ def demo(directory, root, then_serve, port):
     click.echo(f"Site built: open {report.out / 'index.html'}")
     if then_serve:
         preview.serve(report.out, port, on_ready=lambda url: click.echo(f"Serving at {url} (Ctrl+C stops)"))
+
+
+# Registered on `cli` when imported: the curation commands live in a module of their own.
+from harvester import cli_curation  # noqa: E402,F401
 
 
 def main() -> None:

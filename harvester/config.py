@@ -58,13 +58,22 @@ class Privacy:
 
 @dataclass
 class Curation:
-    """site_config/curation.yml: how long an approved answer is trusted before it is re-checked."""
+    """site_config/curation.yml: how long an approved answer is trusted, who owns which topics,
+    and how alike two questions must read to be flagged as duplicates."""
 
     review_every: str = "365d"  # days (180d) or weeks (26w); an entry's own review_every wins
+    owners: dict[str, list[str]] = field(default_factory=dict)  # tag -> the curators who answer for it
+    duplicate_threshold: float = 0.8  # from 0 to 1: flag pairs of questions scoring this or more
 
     def __post_init__(self):
         if parse_days(self.review_every) is None:
             raise ValueError(f'"review_every" must be like 180d or 26w, got {self.review_every!r}')
+        if not 0 < self.duplicate_threshold <= 1:
+            raise ValueError(f'"duplicate_threshold" must be above 0 and at most 1, got {self.duplicate_threshold!r}')
+
+    def owners_of(self, tags: list[str]) -> list[str]:
+        """The curators answering for any of these tags, each once, in the order listed."""
+        return list(dict.fromkeys(owner for tag in tags for owner in self.owners.get(tag, [])))
 
 
 def load_curation(root: Path) -> Curation:
@@ -226,6 +235,19 @@ def _coerce(root: Path, value: Any, hint: Any) -> tuple[Any, str | None]:
             return None, f"must be a path, got {value!r}"
         path = (root / value).resolve()
         return (path, None) if path.exists() else (None, f'points to "{value}", which does not exist')
+    if hint is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return (float(value), None) if ok else (None, f"must be a number, got {value!r}")
+    if typing.get_origin(hint) is dict:  # tag -> names; one name may stand alone
+        if not isinstance(value, dict):
+            return None, f"must be a mapping of tag: [names], got {value!r}"
+        mapping = {}
+        for key, names in value.items():
+            names = [names] if isinstance(names, str) else names
+            if not isinstance(key, str) or not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+                return None, f"must map each tag to a list of names, got {key!r}: {value[key]!r}"
+            mapping[key.lower()] = list(names)
+        return mapping, None
     if typing.get_origin(hint) is list:
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             return None, f"must be a list of text, got {value!r}"

@@ -1,80 +1,18 @@
-"""What curators decide, and how a new harvest meets it without undoing it."""
+"""What curators decide: each action is checked whole, taken under the workspace lock, and
+recorded in the entry's front matter (who, when, why), so it shows as a small git diff."""
 
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
-from harvester import reports, store
+from harvester import frontmatter, store, templating
 from harvester.errors import KbError
 from harvester.frontmatter import parse_days
 from harvester.lock import workspace_lock
-from harvester.model import Entry, fingerprint
+from harvester.model import Entry, now_iso, split_body
+from harvester.reconcile import GONE_KEY, GONE_SEEN_KEY, HARVESTED_KEYS
+from harvester.review_queue import pending_proposal
+from harvester.workspace import STATE_DIR
 
-# Keys a harvest owns; everything else in the front matter belongs to curators.
-HARVESTED_KEYS = ("id", "title", "kind", "tags", "source", "question", "answer")
-
-
-def reconcile(root: Path, harvested: Entry, dry_run: bool = False) -> str:
-    """Store a freshly harvested entry under the curation rules; return what happened.
-
-    - new: written as pending.
-    - pending and untouched by a curator, source changed: updated in place, curation keys kept.
-    - approved, archived or edited by a curator, source changed: the current text stays; the
-      new version is written beside it as a proposal for a curator.
-    - rejected: never brought back, whatever the source does.
-    """
-    path = store.entry_path(root, harvested.id)
-    existing = store.read_if_exists(path, root)
-    if existing is None:
-        outcome, target, entry = "new", path, harvested
-    elif existing.status == "rejected":
-        return "rejected"
-    elif existing.meta.get("source", {}).get("fingerprint") == harvested.meta["source"]["fingerprint"]:
-        return "unchanged"
-    elif existing.status == "pending" and not edited_by_curator(existing):
-        curated = {key: value for key, value in existing.meta.items() if key not in HARVESTED_KEYS}
-        outcome, target, entry = "updated", path, Entry({**harvested.meta, **curated}, harvested.body)
-    else:
-        target = store.proposal_path(root, harvested.id)
-        proposed = store.read_if_exists(target, root)
-        if proposed and proposed.meta["source"].get("fingerprint") == harvested.meta["source"]["fingerprint"]:
-            return "unchanged"  # already waiting for a curator
-        outcome, entry = "changed", harvested
-    if not dry_run:
-        store.write(root, entry, target)
-    return outcome
-
-
-def edited_by_curator(entry: Entry) -> bool:
-    """True when the harvested parts no longer match what was harvested (a curator's edit)."""
-    return fingerprint(entry.meta, entry.body) != (entry.meta.get("source") or {}).get("fingerprint")
-
-
-@dataclass
-class QueueItem:
-    id: str
-    title: str
-    reason: str  # pending | changed at source | stale
-    path: str
-
-
-def queue(root: Path) -> list[QueueItem]:
-    entries = store.load_all(root)
-    overdue = {item.id for item in reports.stale(root, entries)}
-    items = []
-    for entry in entries:
-        path = store.entry_path(root, entry.id)
-        if entry.status != "rejected" and store.proposal_path(root, entry.id).is_file():
-            reason = "changed at source"
-        elif entry.status == "pending":
-            reason = "pending"
-        elif entry.id in overdue:
-            reason = "stale"
-        else:
-            continue
-        items.append(QueueItem(entry.id, entry.title, reason, path.relative_to(root).as_posix()))
-    return items
-
+EDITS_DIR = f"{STATE_DIR}/edits"  # a curator's edit that could not be saved waits here
 
 def approve(root: Path, ids: list[str], approve_all: bool, by: str) -> list[str]:
     """Approve the given pending entries (or all of them); return the ids approved."""
@@ -98,7 +36,8 @@ def verify(root: Path, ids: list[str], by: str, every: str | None) -> list[str]:
 
     def stamp(entry: Entry) -> None:
         entry.meta["verified_by"] = by
-        entry.meta["verified_at"] = now()
+        entry.meta["verified_at"] = now_iso()
+        _settle_gone(entry, by)
         if every is not None:
             entry.meta["review_every"] = every.strip()
 
@@ -143,10 +82,124 @@ def retag(root: Path, entry_id: str, changes: list[str], by: str) -> list[str]:
                 tags.append(name)
             elif change[0] == "-" and name in tags:
                 tags.remove(name)
-        entry.meta.update(tags=tags, edited_by=by, edited_at=now())
+        entry.meta.update(tags=tags, edited_by=by, edited_at=now_iso())
 
     _act(root, "tag", [entry_id], ("pending", "approved", "archived"), apply)
     return tags
+
+
+def accept(root: Path, ids: list[str], by: str) -> list[str]:
+    """Take the source's newer version of each entry; curation keys and merged answers stay."""
+    return _decide_change(root, "accept", ids, by)
+
+
+def dismiss(root: Path, ids: list[str], by: str) -> list[str]:
+    """Keep each entry's current text; that source version is never proposed again."""
+    return _decide_change(root, "dismiss", ids, by)
+
+
+def _decide_change(root: Path, action: str, ids: list[str], by: str) -> list[str]:
+    with workspace_lock(root, f"kb {action}"):
+        entries = _pick(root, ids, False, allowed=("pending", "approved"), action=action)
+        proposals = {entry.id: pending_proposal(root, entry) for entry in entries}
+        waiting_for_nothing = [entry_id for entry_id, proposal in proposals.items() if proposal is None]
+        if waiting_for_nothing:
+            raise KbError("\n".join(f'kb {action}: "{entry_id}" has no change from its source waiting' for entry_id in waiting_for_nothing))
+        for entry in entries:
+            proposal = proposals[entry.id]
+            decision = {"decision": f"{action}ed", "fingerprint": proposal.meta["source"]["fingerprint"], "by": by, "at": now_iso()}
+            if action == "accept":
+                _take_source_version(root, entry, proposal)
+            entry.meta["source_change"] = decision
+            # The entry first, then the proposal: a crash in between leaves a proposal the
+            # queue already knows is decided.
+            store.write(root, entry)
+            store.proposal_path(root, entry.id).unlink(missing_ok=True)
+    return [entry.id for entry in entries]
+
+
+def _take_source_version(root: Path, entry: Entry, proposal: Entry) -> None:
+    curated = {key: value for key, value in entry.meta.items() if key not in HARVESTED_KEYS}
+    merged = [store.read_if_exists(store.entry_path(root, merged_id), root) for merged_id in curated.get("merged", [])]
+    if not merged:  # the source's text replaces the curator's edit, by the curator's choice
+        curated = {key: value for key, value in curated.items() if key not in ("edited_by", "edited_at")}
+    entry.meta = {**proposal.meta, **curated}
+    entry.body = proposal.body
+    for duplicate in filter(None, merged):  # answers merged in are curators' work: carried over
+        entry.body = _with_merged_answer(root, entry.body, duplicate)
+
+
+def merge(root: Path, entry_id: str, into: str, by: str) -> None:
+    """Fold one entry into another: its answer is appended to the target, it is archived as a
+    duplicate, and the site redirects its page to the target's."""
+    if entry_id == into:
+        raise KbError(f'kb merge: "{entry_id}" cannot be merged into itself')
+    with workspace_lock(root, "kb merge"):
+        duplicate, target = _pick(root, [entry_id, into], False, allowed=("pending", "approved"), action="merge")
+        if duplicate.id not in target.meta.get("merged", []):  # a rerun after a crash adds nothing twice
+            target.body = _with_merged_answer(root, target.body, duplicate)
+            target.meta["merged"] = [*target.meta.get("merged", []), duplicate.id]
+            target.meta.update(edited_by=by, edited_at=now_iso())
+        _stamp(duplicate, "archived", by)
+        duplicate.meta.update(archived_reason=f"merged into {target.id}", duplicate_of=target.id)
+        store.write(root, target)
+        store.write(root, duplicate)
+
+
+def _with_merged_answer(root: Path, body: str, duplicate: Entry) -> str:
+    question, answer = split_body(duplicate.body)
+    section = templating.environment(root).get_template("merged.md.j2").render(
+        title=duplicate.title, answer=answer or question, source_url=(duplicate.meta.get("source") or {}).get("url"),
+    )
+    return f"{body.rstrip()}\n\n{section.strip()}\n"
+
+
+def distinct(root: Path, entry_id: str, other_id: str, by: str) -> None:
+    """Record that two entries a similarity check paired are different questions."""
+    if entry_id == other_id:
+        raise KbError(f'kb distinct: name two different entries, got "{entry_id}" twice')
+
+    def record(entry: Entry) -> None:
+        kept = [item for item in entry.meta.get("distinct_from", []) if item.get("id") != other_id]
+        entry.meta["distinct_from"] = [*kept, {"id": other_id, "by": by, "at": now_iso()}]
+
+    with workspace_lock(root, "kb distinct"):
+        entry, _ = _pick(root, [entry_id, other_id], False, allowed=("pending", "approved", "archived"), action="distinct")
+        record(entry)
+        store.write(root, entry)
+
+
+def read_for_edit(root: Path, entry_id: str) -> str:
+    """The entry file's text, to hand to an editor; `save_edit` takes it back."""
+    entry, = _pick(root, [entry_id], False, allowed=("pending", "approved", "archived"), action="edit")
+    return store.entry_path(root, entry.id).read_text(encoding="utf-8")
+
+
+def save_edit(root: Path, entry_id: str, original: str, edited: str, by: str) -> bool:
+    """Store a curator's edit of the text `read_for_edit` gave; False when nothing changed.
+
+    An edit that is not a valid entry, or was made while someone else changed the file, is
+    refused, and kept under .kb/edits/ so no typing is lost.
+    """
+    path = store.entry_path(root, entry_id)
+    where = path.relative_to(root).as_posix()
+    entry, problems = frontmatter.loads(edited, where)
+    if entry is not None and entry.id != entry_id:
+        problems = [f'{where}: the id must stay "{entry_id}", got "{entry.id}"']
+    with workspace_lock(root, "kb edit"):
+        if not problems and path.read_text(encoding="utf-8") != original:
+            problems = [f"{where}: changed while you were editing it (a harvest or another curator)"]
+        if problems:
+            kept = root / EDITS_DIR / path.relative_to(root / store.CONTENT_DIR)
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            kept.write_text(edited, encoding="utf-8")
+            raise KbError("\n".join([*problems, f"Nothing was saved; your text is kept in {kept.relative_to(root).as_posix()}"]))
+        before, _ = frontmatter.loads(original, where)
+        if before is not None and (before.meta, before.body) == (entry.meta, entry.body):
+            return False
+        entry.meta.update(edited_by=by, edited_at=now_iso())
+        store.write(root, entry)
+    return True
 
 
 def _pick(root: Path, ids: list[str], every: bool, allowed: tuple[str, ...], action: str) -> list[Entry]:
@@ -175,8 +228,11 @@ def _pick(root: Path, ids: list[str], every: bool, allowed: tuple[str, ...], act
 def _stamp(entry: Entry, status: str, by: str) -> None:
     entry.meta["status"] = status
     entry.meta["reviewed_by"] = by
-    entry.meta["reviewed_at"] = now()
+    entry.meta["reviewed_at"] = now_iso()
+    _settle_gone(entry, by)
 
 
-def now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _settle_gone(entry: Entry, by: str) -> None:
+    """A decision on an entry flagged as deleted at source answers the flag."""
+    if GONE_KEY in entry.meta:
+        entry.meta[GONE_SEEN_KEY] = by

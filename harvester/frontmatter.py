@@ -21,6 +21,7 @@ KEY_ORDER = (
     "id", "title", "status", "kind", "tags", "source", "question", "answer",
     "reviewed_by", "reviewed_at", "rejected_reason", "archived_reason",
     "verified_by", "verified_at", "review_every", "edited_by", "edited_at",
+    "merged", "duplicate_of", "distinct_from", "source_change", "deleted_at_source", "deleted_at_source_seen_by",
 )
 # libyaml's safe loader when present (ten times faster on a large content/); it builds only
 # plain data, exactly like yaml.safe_load.
@@ -76,11 +77,30 @@ def validate(meta: dict) -> list[str]:
             problems.append(f'"{key}" must be a mapping')
     if meta.get("status") == "rejected" and not meta.get("rejected_reason"):
         problems.append('a rejected entry needs "rejected_reason"')
-    for key in ("reviewed_at", "verified_at", "edited_at"):
+    problems.extend(_curation_problems(meta))
+    for key in ("reviewed_at", "verified_at", "edited_at", "deleted_at_source"):
         if key in meta and parse_time(meta[key]) is None:
             problems.append(f'"{key}" must be a date and time like 2026-01-31T12:00:00Z, got {meta[key]!r}')
     if "review_every" in meta and parse_days(meta["review_every"]) is None:
         problems.append(f'"review_every" must be a number of days or weeks like 180d or 26w, got {meta["review_every"]!r}')
+    return problems
+
+
+def _curation_problems(meta: dict) -> list[str]:
+    """The keys merges, duplicate checks and source-change decisions write."""
+    problems = []
+    merged = meta.get("merged", [])
+    if not isinstance(merged, list) or not all(isinstance(item, str) and ID_PATTERN.match(item) for item in merged):
+        problems.append('"merged" must be a list of entry ids')
+    if "duplicate_of" in meta and not (isinstance(meta["duplicate_of"], str) and ID_PATTERN.match(meta["duplicate_of"])):
+        problems.append(f'"duplicate_of" must be an entry id, got {meta["duplicate_of"]!r}')
+    distinct = meta.get("distinct_from", [])
+    if not isinstance(distinct, list) or not all(isinstance(item, dict) and isinstance(item.get("id"), str) for item in distinct):
+        problems.append('"distinct_from" must be a list of {id, by, at}')
+    change = meta.get("source_change")
+    if change is not None and not (isinstance(change, dict) and change.get("decision") in ("accepted", "dismissed")
+                                   and isinstance(change.get("fingerprint"), str)):
+        problems.append('"source_change" must be {decision: accepted or dismissed, fingerprint, by, at}')
     return problems
 
 

@@ -1,4 +1,5 @@
-"""One harvest run: each source -> select -> render -> reconcile with content/.
+"""One harvest run: each source -> select -> render -> reconcile with content/; then the
+duplicate check across everything harvested.
 
 A source that fails is reported and the others still run; the run then fails as a whole, so
 a nightly job goes red without losing what the healthy sources brought.
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import jinja2
 
-from harvester import config, curate, store, templating
+from harvester import config, duplicates, reconcile, store, templating
 from harvester.errors import KbError
 from harvester.lock import workspace_lock
 from harvester.people import People
@@ -20,7 +21,7 @@ from harvester.render import harvested_entry
 from harvester.select import best_answer
 from harvester.sources import SOURCE_TYPES
 
-OUTCOMES = ("new", "updated", "changed", "unchanged", "rejected", "skipped", "excluded")
+OUTCOMES = ("new", "updated", "changed", "returned", "gone", "unchanged", "rejected", "skipped", "excluded")
 
 
 @dataclass
@@ -50,8 +51,10 @@ class _Run:
 
 def run(root: Path, only: tuple[str, ...] = (), dry_run: bool = False, full: bool = False,
         on_source: Callable[[SourceReport], None] | None = None,
-        on_thread: Callable[[str, str], None] | None = None) -> list[SourceReport]:
+        on_thread: Callable[[str, str], None] | None = None,
+        on_duplicates: Callable[[int], None] | None = None) -> list[SourceReport]:
     """Harvest the configured sources (or only the named ones); return a report per source.
+    `on_duplicates` hears how many entries have a possible duplicate flagged.
 
     Raises KbError naming every failed source once all have run.
     """
@@ -66,6 +69,10 @@ def run(root: Path, only: tuple[str, ...] = (), dry_run: bool = False, full: boo
             reports.append(report)
             if on_source:
                 on_source(report)
+        if not dry_run:
+            flagged = _refresh_duplicates(root)
+            if on_duplicates:
+                on_duplicates(flagged)
     failed = [report.error for report in reports if report.error]
     if failed:
         raise KbError("\n".join(failed))
@@ -85,6 +92,8 @@ def _harvest_source(context: _Run, source: config.SourceConfig) -> SourceReport:
             report.counts[outcome] += 1
             if context.on_thread:
                 context.on_thread(source.name, outcome)
+        if reader.still_at_source is not None:
+            report.counts["gone"] += reconcile.flag_gone(context.root, source.name, reader.still_at_source, context.dry_run)
         # Saved only now, after every entry it covers is written: a crash means redoing a
         # little, never skipping anything.
         if reader.cursor and not context.dry_run:
@@ -102,7 +111,17 @@ def _store_thread(context: _Run, source, reader, thread, people: People, redacto
     if choice is None:
         return "skipped"
     entry = harvested_entry(source, thread, choice, context.templates, people, redactor)
-    return curate.reconcile(context.root, entry, context.dry_run)
+    return reconcile.reconcile(context.root, entry, context.dry_run)
+
+
+def _refresh_duplicates(root: Path) -> int:
+    """Score every open entry against the others; return how many have a pair to flag."""
+    entries, _ = store.check_all(root)  # a broken file is kb check's to report, not a reason to stop
+    entries = [entry for entry in entries if entry.status in ("pending", "approved")]
+    similar = duplicates.find_similar([duplicates.question_of(entry) for entry in entries])
+    duplicates.save(root, similar)
+    threshold = config.load_curation(root).duplicate_threshold
+    return sum(1 for others in similar.values() if any(s.marked or s.score >= threshold for s in others))
 
 
 def _selected(sources: list[config.SourceConfig], only: tuple[str, ...]) -> list[config.SourceConfig]:
@@ -119,6 +138,8 @@ def _selected(sources: list[config.SourceConfig], only: tuple[str, ...]) -> list
 def _label(outcome: str) -> str:
     return {
         "changed": "changed at source (queued for review)",
+        "returned": "back at source",
+        "gone": "deleted at source (queued for review)",
         "rejected": "kept rejected",
         "skipped": "skipped (no answer to publish)",
         "excluded": "left out (asked by someone who opted out)",

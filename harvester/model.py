@@ -2,7 +2,9 @@
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Literal
 
 BodyFormat = Literal["html", "markdown"]
@@ -22,6 +24,20 @@ def utc_iso(timestamp: str) -> str:
     Sources give "2018-03-12T17:00:45.567" (dumps, UTC without zone) or "…45.567Z" (APIs).
     """
     return f"{timestamp[:19]}Z" if timestamp else ""
+
+# The heading entry.md.j2 puts between question and answer ("## Accepted answer {: #answer …}").
+_ANSWER_HEADING = re.compile(r"^## .*\{:[^}]*#answer\b.*$", re.MULTILINE)
+
+
+def split_body(body: str) -> tuple[str, str]:
+    """An entry body's question and answer; the answer is "" if a curator removed its heading."""
+    parts = _ANSWER_HEADING.split(body, maxsplit=1)
+    return parts[0].strip(), parts[1].strip() if len(parts) > 1 else ""
+
+
+def now_iso() -> str:
+    """This moment, as kb records it in front matter."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass

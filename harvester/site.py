@@ -1,4 +1,5 @@
-"""Lays out the site tree: approved entries as pages, plus home, tag pages and api/entries.json.
+"""Lays out the site tree: approved entries as pages, plus home, tag pages, api/entries.json,
+and a redirect where a merged entry's page used to be.
 
 The tree is plain Markdown the engine renders. Pages are written only when their text
 changed, and pages no longer laid out are removed, so the tree always equals the content.
@@ -6,6 +7,7 @@ changed, and pages no longer laid out are removed, so the tree always equals the
 
 import functools
 import json
+import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,9 +50,33 @@ def entry_url(entry_id: str) -> str:
     return entry_page(entry_id)[: -len(".md")] + "/"
 
 
-def lay_out(entries: list[Entry], templates: jinja2.Environment, site_name: str) -> dict[str, str]:
+@dataclass(frozen=True)
+class Published:
+    """What a build publishes, decided from content/ and curation.yml before any page is made."""
+
+    entries: list[Entry]  # approved, for this audience
+    redirects: dict[str, str]  # merged entry id -> the published entry it was merged into
+    outdated: dict[str, str]  # entry id -> the date its review fell due
+
+
+def redirects_of(entries: list[Entry], published_ids: set[str]) -> dict[str, str]:
+    """Merged entries whose chain of merges ends at a published entry, mapped to that entry."""
+    merged_into = {entry.id: entry.meta["duplicate_of"] for entry in entries
+                   if entry.status == "archived" and entry.meta.get("duplicate_of")}
+    found = {}
+    for merged_id, target in merged_into.items():
+        seen = {merged_id}
+        while target in merged_into and target not in seen:  # merged again later; a loop stops
+            seen.add(target)
+            target = merged_into[target]
+        if target in published_ids:
+            found[merged_id] = target
+    return found
+
+
+def lay_out(published: Published, templates: jinja2.Environment, site_name: str, directory_urls: bool = True) -> dict[str, str]:
     """Every page of the site, as {path under the docs folder: text}."""
-    entries = sorted(entries, key=lambda entry: entry.id)
+    entries = sorted(published.entries, key=lambda entry: entry.id)
     by_tag: dict[str, list[Entry]] = {}
     for entry in entries:
         for name in entry.tags:
@@ -58,7 +84,11 @@ def lay_out(entries: list[Entry], templates: jinja2.Environment, site_name: str)
     tags = _tags(by_tag)
     slugs = {tag.name: tag.slug for tag in tags}
 
-    pages = {entry_page(entry.id): _entry_page(entry, templates, slugs) for entry in entries}
+    pages = {entry_page(entry.id): _entry_page(entry, templates, slugs, published.outdated.get(entry.id)) for entry in entries}
+    titles = {entry.id: entry.title for entry in entries}
+    for merged_id, target in sorted(published.redirects.items()):
+        path, link = _redirect_paths(merged_id, target, directory_urls)
+        pages[path] = templates.get_template("pages/redirect.html.j2").render(target=link, target_title=titles[target])
     for tag in tags:
         listed = sorted(by_tag[tag.name], key=lambda entry: entry.title.lower())
         pages[f"{TAGS_DIR}/{tag.slug}.md"] = templates.get_template("pages/tag.md.j2").render(
@@ -105,7 +135,15 @@ def _tags(by_tag: dict[str, list[Entry]]) -> list[Tag]:
     return tags
 
 
-def _entry_page(entry: Entry, templates: jinja2.Environment, slugs: dict[str, str]) -> str:
+def _redirect_paths(merged_id: str, target_id: str, directory_urls: bool) -> tuple[str, str]:
+    """Where the merged entry's page was served, and the target's address relative to it."""
+    merged, target = entry_page(merged_id)[: -len(".md")], entry_page(target_id)[: -len(".md")]
+    if directory_urls:  # entries/qc/12/ is served from entries/qc/12/index.html
+        return f"{merged}/index.html", posixpath.relpath(target, merged) + "/"
+    return f"{merged}.html", posixpath.relpath(f"{target}.html", posixpath.dirname(merged))
+
+
+def _entry_page(entry: Entry, templates: jinja2.Environment, slugs: dict[str, str], due: str | None) -> str:
     question = entry.meta.get("question") or {}
     answer = entry.meta.get("answer") or {}
     how = answer.get("how_chosen", "")
@@ -120,6 +158,10 @@ def _entry_page(entry: Entry, templates: jinja2.Environment, slugs: dict[str, st
         updated_on=_updated(entry)[:10],
         tags=[Tag(name, slugs[name], 0) for name in entry.tags],
         source_url=safe_url(_source(entry).get("url")),
+        source_gone="deleted_at_source" in entry.meta,
+        verified_by=entry.meta.get("verified_by"),
+        verified_on=str(entry.meta.get("verified_at") or "")[:10],
+        review_due=(due or "")[:10],
         root="../../",
     )
 
@@ -146,6 +188,8 @@ def _api_record(entry: Entry) -> dict:
         "updated": _updated(entry),
         "reviewed_by": entry.meta.get("reviewed_by"),
         "reviewed_at": str(entry.meta["reviewed_at"]) if entry.meta.get("reviewed_at") else None,
+        "verified_by": entry.meta.get("verified_by"),
+        "verified_at": str(entry.meta["verified_at"]) if entry.meta.get("verified_at") else None,
     }
 
 

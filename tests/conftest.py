@@ -1,6 +1,8 @@
 """Shared fixtures: workspaces made through the real CLI, and the real public exports."""
 
+import json
 import shutil
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -8,6 +10,7 @@ import yaml
 from click.testing import CliRunner
 
 from harvester.cli import cli
+from harvester.demo import DEMO_DATA
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 QC_DUMP = SHARED_DATA / "stackexchange" / "quantumcomputing-2018"
@@ -30,8 +33,8 @@ class Kb:
         self.root = root
         self.runner = CliRunner()
 
-    def __call__(self, *args: str, ok: bool = True):
-        result = self.runner.invoke(cli, [*args, "--root", str(self.root)], catch_exceptions=False)
+    def __call__(self, *args: str, ok: bool = True, input: str | None = None, env: dict | None = None):
+        result = self.runner.invoke(cli, [*args, "--root", str(self.root)], input=input, env=env, catch_exceptions=False)
         if ok and result.exit_code != 0:
             raise AssertionError(f"kb {' '.join(args)} exited {result.exit_code}:\n{result.output}")
         return result
@@ -39,6 +42,12 @@ class Kb:
     def set_sources(self, *sources: dict) -> None:
         text = yaml.safe_dump({"sources": list(sources)}, sort_keys=False)
         (self.root / "site_config" / "sources.yml").write_text(text, encoding="utf-8")
+
+    def queue_json(self) -> list[dict]:
+        return self.queue_json_for()
+
+    def queue_json_for(self, *options: str) -> list[dict]:
+        return json.loads(self("queue", "--json", *options).output)
 
     def content_files(self) -> dict[str, bytes]:
         return {p.relative_to(self.root).as_posix(): p.read_bytes() for p in sorted((self.root / "content").rglob("*")) if p.is_file()}
@@ -61,3 +70,31 @@ def copy_dump(src: Path, dest: Path) -> Path:
     for path in dest.rglob("*"):
         path.chmod(0o644)
     return dest
+
+
+@pytest.fixture
+def demo_dump(tmp_path) -> Path:
+    return Path(shutil.copytree(DEMO_DATA / "stackexchange", tmp_path / "dump", ignore=shutil.ignore_patterns("__*")))
+
+
+@pytest.fixture
+def harvested(kb, demo_dump):
+    kb.set_sources(dump_source(demo_dump, name="acme", site_url="https://qa.acme.example"))
+    kb("harvest")
+    return kb
+
+
+def edit_post(dump: Path, post_id: str, **attributes: str) -> None:
+    tree = ET.parse(dump / "Posts.xml")
+    row = next(row for row in tree.getroot() if row.get("Id") == post_id)
+    row.attrib.update(attributes)
+    tree.write(dump / "Posts.xml", encoding="utf-8", xml_declaration=True)
+
+
+def front_matter(kb, entry_id: str) -> dict:
+    text = (kb.root / "content" / entry_id.replace(":", "/")).with_suffix(".md").read_text()
+    return yaml.safe_load(text.split("---\n")[1])
+
+
+def queue(kb) -> dict[str, str]:
+    return {item["id"]: item["reason"] for item in json.loads(kb("queue", "--json").output)}

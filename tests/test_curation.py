@@ -2,43 +2,9 @@
 
 import json
 import re
-import shutil
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
-import pytest
-import yaml
-
-from conftest import dump_source
-from harvester.demo import DEMO_DATA
-
-
-@pytest.fixture
-def demo_dump(tmp_path) -> Path:
-    return Path(shutil.copytree(DEMO_DATA / "stackexchange", tmp_path / "dump", ignore=shutil.ignore_patterns("__*")))
-
-
-@pytest.fixture
-def harvested(kb, demo_dump):
-    kb.set_sources(dump_source(demo_dump, name="acme", site_url="https://qa.acme.example"))
-    kb("harvest")
-    return kb
-
-
-def edit_post(dump: Path, post_id: str, **attributes: str) -> None:
-    tree = ET.parse(dump / "Posts.xml")
-    row = next(row for row in tree.getroot() if row.get("Id") == post_id)
-    row.attrib.update(attributes)
-    tree.write(dump / "Posts.xml", encoding="utf-8", xml_declaration=True)
-
-
-def front_matter(kb, entry_id: str) -> dict:
-    text = (kb.root / "content" / entry_id.replace(":", "/")).with_suffix(".md").read_text()
-    return yaml.safe_load(text.split("---\n")[1])
-
-
-def queue(kb) -> dict[str, str]:
-    return {item["id"]: item["reason"] for item in json.loads(kb("queue", "--json").output)}
+from conftest import dump_source, edit_post, front_matter, queue
 
 
 def test_new_entries_wait_in_the_queue(harvested, demo_dump):

@@ -4,6 +4,9 @@ A source knows its platform and nothing else. Constructed with its name and vali
 options, it offers:
 - `threads(since)`: yields `Thread`s changed after the cursor `since` (None: everything);
 - `cursor`: after the iteration, the cursor to save for the next run (None: none kept);
+- `still_at_source`: after the iteration, the native id of every thread the source still has,
+  when the listing was complete (a full read); None when it cannot tell. Entries missing
+  from it are flagged as deleted at source.
 - `min_answer_score`: the score an unaccepted answer needs to be published (None: never).
 It never writes files and never decides curation.
 """

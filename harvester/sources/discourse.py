@@ -41,6 +41,7 @@ class Discourse:
         self.http = http or Client(options.base_url, headers=_auth_headers(options), credential_env=options.api_key_env)
         self.min_answer_score = options.min_answer_likes
         self.cursor: str | None = None  # the newest bump seen, once the listing is read
+        self.still_at_source: set[str] | None = None  # every topic listed, after a full read
         self._categories: dict[int, dict] | None = None
 
     def threads(self, since: str | None = None) -> Iterator[Thread]:
@@ -75,6 +76,8 @@ class Discourse:
                 if older or not topics or not listing.get("more_topics_url"):
                     break
                 page += 1
+        if since is None:
+            self.still_at_source = {str(topic_id) for topic_id in seen}
 
     def _list_paths(self) -> list[str]:
         if not self.options.categories:

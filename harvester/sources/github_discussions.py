@@ -78,6 +78,7 @@ class GitHubDiscussions:
         self.http = http or Client(options.base_url, headers=_auth_header(options), credential_env=options.token_env)
         self.min_answer_score = options.min_answer_upvotes
         self.cursor: str | None = None
+        self.still_at_source = None  # the listing holds answered threads only: absence proves nothing
 
     def threads(self, since: str | None = None) -> Iterator[Thread]:
         try:

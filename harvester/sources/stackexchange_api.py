@@ -46,6 +46,7 @@ class StackExchangeApi:
         self.http = http or Client(options.base_url, headers=_auth_header(options), credential_env=options.token_env or options.key_env)
         self.min_answer_score = options.min_answer_score
         self.cursor: str | None = None
+        self.still_at_source: set[str] | None = None  # every question listed, after a full read
         self._backoff = 0.0
 
     def threads(self, since: str | None = None) -> Iterator[Thread]:
@@ -58,6 +59,8 @@ class StackExchangeApi:
                 for question in page:
                     if picked := answers.get(question["question_id"]):
                         yield self._thread(question, picked)
+            if since is None:
+                self.still_at_source = {str(question_id) for question_id in seen}
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise KbError(f"{self.http.last_url}: not the response the Stack Exchange API gives "
                           f"({exc.__class__.__name__}: {exc})") from None

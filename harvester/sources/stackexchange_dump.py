@@ -60,11 +60,13 @@ class StackExchangeDump:
         self.name, self.options = name, options
         self.min_answer_score = options.min_answer_score
         self.cursor = None  # a dump is read whole every time: nothing to resume from
+        self.still_at_source: set[str] | None = None
 
     def threads(self, since: str | None = None) -> Iterator[Thread]:
         with _dump_folder(self.options.path) as folder:
             posts = folder / "Posts.xml"
             plans = self._plan(posts)
+            self.still_at_source = set(plans)  # a dump is a whole snapshot of the site
             chosen = {qid: pick for qid, plan in plans.items() if (pick := plan.chosen(self.options.min_answer_score))}
             authors = {plans[qid].question_owner for qid in chosen} | {owner for _, owner in chosen.values()}
             names = _user_names(folder / "Users.xml", authors - {None})
