@@ -69,7 +69,7 @@ def run(root: Path, only: tuple[str, ...] = (), dry_run: bool = False, full: boo
             reports.append(report)
             if on_source:
                 on_source(report)
-        if not dry_run:
+        if not dry_run and (_changed_content(reports) or not (root / duplicates.DUPLICATES_FILE).is_file()):
             flagged = _refresh_duplicates(root)
             if on_duplicates:
                 on_duplicates(flagged)
@@ -112,6 +112,10 @@ def _store_thread(context: _Run, source, reader, thread, people: People, redacto
         return "skipped"
     entry = harvested_entry(source, thread, choice, context.templates, people, redactor)
     return reconcile.reconcile(context.root, entry, context.dry_run)
+
+
+def _changed_content(reports: list[SourceReport]) -> bool:
+    return any(report.counts[outcome] for report in reports for outcome in ("new", "updated", "changed", "returned", "gone"))
 
 
 def _refresh_duplicates(root: Path) -> int:

@@ -115,6 +115,17 @@ def test_posts_beyond_the_first_twenty_are_fetched(kb, httpserver):
 
 
 @pytest.mark.shared_data
+def test_a_full_read_flags_topics_gone_from_the_forum_and_an_incremental_one_cannot(kb, httpserver):
+    forum = FakeDiscourse(httpserver, small_forum())
+    kb.set_sources(forum_source(forum.url))
+    kb("harvest")
+    del forum.topics[7]
+    assert "deleted" not in kb("harvest").output  # an incremental listing proves nothing
+    assert "forum: 1 deleted at source (queued for review), 44 unchanged" in kb("harvest", "--full").output
+    assert (kb.root / "content" / "forum" / "7.md").is_file()
+    assert {item["id"]: item["reason"] for item in kb.queue_json()}["forum:7"] == "deleted at source"
+
+
 def test_real_list_envelopes_with_paging(kb, httpserver):
     pages = [json.loads((SOURCECRED / f"latest__order-activity_ascending-false_page-{n}.json").read_text()) for n in (0, 1)]
     served = []
