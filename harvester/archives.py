@@ -2,6 +2,7 @@
 
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
@@ -103,3 +104,51 @@ class _BoundedFileFactory(py7zr.io.WriterFactory):
     def close_all(self) -> None:
         for bounded in self.files:
             bounded.close()
+
+
+class ExportTree:
+    """The files of an export given as a folder or a .zip, read in place: a zip member's path is
+    only ever a name to match, never a place on disk (no zip slip), and each read is bounded."""
+
+    MAX_MEMBER = 512 * 1024 * 1024  # one JSON file of a chat export; far above any real one
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._zip = None
+        if path.is_file():
+            try:
+                self._zip = zipfile.ZipFile(path)
+            except (zipfile.BadZipFile, OSError) as exc:
+                raise KbError(f"{path}: not a readable zip archive ({exc})") from None
+
+    def names(self) -> list[str]:
+        """Every regular file, as a clean relative POSIX path, sorted."""
+        if self._zip is None:
+            return sorted(p.relative_to(self.path).as_posix() for p in self.path.rglob("*") if p.is_file() and not p.is_symlink())
+        names = []
+        for info in self._zip.infolist():
+            name = info.filename.replace("\\", "/")
+            parts = PurePosixPath(name).parts
+            if info.is_dir() or name.startswith("/") or ".." in parts or not parts:
+                continue  # folders, and paths that would point outside the export: never read
+            names.append(name)
+        return sorted(names)
+
+    def read_bytes(self, name: str) -> bytes:
+        if self._zip is None:
+            target = self.path / name
+            if target.stat().st_size > self.MAX_MEMBER:
+                raise KbError(f"{self.path}/{name}: larger than {self.MAX_MEMBER:,} bytes")
+            return target.read_bytes()
+        try:
+            with self._zip.open(name) as member:
+                data = member.read(self.MAX_MEMBER + 1)  # a bomb's declared size may lie: count
+        except (zipfile.BadZipFile, OSError, KeyError) as exc:
+            raise KbError(f"{self.path}: cannot read {name} ({exc})") from None
+        if len(data) > self.MAX_MEMBER:
+            raise KbError(f"{self.path}: {name} unpacks larger than {self.MAX_MEMBER:,} bytes")
+        return data
+
+    def close(self) -> None:
+        if self._zip is not None:
+            self._zip.close()

@@ -55,7 +55,7 @@ def queue(root, as_json, owner):
 @cli.command()
 @root_option
 @click.argument("ids", nargs=-1, metavar="ID...")
-@click.option("--all", "approve_all", is_flag=True, help="Approve every pending entry.")
+@click.option("--all", "approve_all", is_flag=True, help="Approve every pending entry whose answer was not only suggested.")
 @curator_option
 def approve(root, ids, approve_all, by):
     """Approve entries for publishing; records who and when.
@@ -64,8 +64,11 @@ def approve(root, ids, approve_all, by):
     """
     if approve_all and ids:
         raise click.UsageError("give entry ids or --all, not both")
-    approved = curate.approve(workspace.open_workspace(root), list(ids), approve_all, by)
+    root = workspace.open_workspace(root)
+    approved = curate.approve(root, list(ids), approve_all, by)
     click.echo(f"Approved {len(approved)} entries.")
+    if approve_all and (left := curate.suggested_pending(root)):
+        click.echo(f"Left {len(left)} suggested answers for review: approve them by id, or with kb review.")
 
 
 @cli.command()

@@ -15,8 +15,18 @@ from harvester.workspace import STATE_DIR
 EDITS_DIR = f"{STATE_DIR}/edits"  # a curator's edit that could not be saved waits here
 
 def approve(root: Path, ids: list[str], approve_all: bool, by: str) -> list[str]:
-    """Approve the given pending entries (or all of them); return the ids approved."""
+    """Approve the given pending entries (or all of them, except suggested answers: a guess from
+    chat is published only when a curator names it); return the ids approved."""
     return _act(root, "approve", ids, ("pending",), lambda entry: _stamp(entry, "approved", by), every=approve_all)
+
+
+def suggested_pending(root: Path) -> list[str]:
+    """Pending entries whose answer is a suggestion: `approve --all` leaves them for review."""
+    return [entry.id for entry in store.load_all(root) if entry.status == "pending" and _suggested(entry)]
+
+
+def _suggested(entry: Entry) -> bool:
+    return (entry.meta.get("answer") or {}).get("how_chosen") == "suggested"
 
 
 def reject(root: Path, ids: list[str], reason: str, by: str) -> list[str]:
@@ -204,7 +214,7 @@ def save_edit(root: Path, entry_id: str, original: str, edited: str, by: str) ->
 
 def _pick(root: Path, ids: list[str], every: bool, allowed: tuple[str, ...], action: str) -> list[Entry]:
     if every:
-        return [entry for entry in store.load_all(root) if entry.status == "pending"]
+        return [entry for entry in store.load_all(root) if entry.status == "pending" and not _suggested(entry)]
     if not ids:
         raise KbError(f"kb {action}: name at least one entry id (or use --all)")
     entries, problems = [], []

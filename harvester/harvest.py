@@ -21,7 +21,7 @@ from harvester.render import harvested_entry
 from harvester.select import best_answer
 from harvester.sources import SOURCE_TYPES
 
-OUTCOMES = ("new", "updated", "changed", "returned", "gone", "unchanged", "rejected", "skipped", "excluded")
+OUTCOMES = ("new", "updated", "changed", "returned", "gone", "unchanged", "rejected", "skipped", "chatter", "excluded")
 
 
 @dataclass
@@ -106,6 +106,8 @@ def _harvest_source(context: _Run, source: config.SourceConfig) -> SourceReport:
 def _store_thread(context: _Run, source, reader, thread, people: People, redactor: Redactor) -> str:
     if people.is_excluded(thread.question.author):
         return "excluded"
+    if not thread.is_question:
+        return "chatter"
     thread.answers = [answer for answer in thread.answers if not people.is_excluded(answer.author)]
     choice = best_answer(thread, reader.min_answer_score)
     if choice is None:
@@ -146,5 +148,6 @@ def _label(outcome: str) -> str:
         "gone": "deleted at source (queued for review)",
         "rejected": "kept rejected",
         "skipped": "skipped (no answer to publish)",
+        "chatter": "skipped (not questions: announcements, chatter)",
         "excluded": "left out (asked by someone who opted out)",
     }.get(outcome, outcome)

@@ -52,6 +52,10 @@ class Post:
     score: int | None = None
     url: str | None = None
     accepted: bool = False  # the platform marks this answer as the solution
+    marked: str | None = None  # chat: why the team's convention marks it as the answer
+    confidence: float | None = None  # chat, nothing marked: how likely this reply is the answer (0-1)
+    signals: str | None = None  # chat: why that confidence, for the curator
+    mentions: list[str] = field(default_factory=list)  # names written as @name in the body
 
 
 @dataclass
@@ -67,6 +71,7 @@ class Thread:
     updated_at: str  # ISO 8601, UTC: the latest activity the source reports
     related: list[str] = field(default_factory=list)  # native ids of linked threads
     duplicate_of: str | None = None  # native id, when the platform closed it as a duplicate
+    is_question: bool = True  # chat: False for announcements and chatter, which are skipped
 
 
 @dataclass
@@ -75,6 +80,8 @@ class Choice:
 
     answer: Post
     how_chosen: HowChosen
+    why: str | None = None  # marked or suggested: the signals, in words
+    confidence: float | None = None  # suggested only
 
 
 @dataclass

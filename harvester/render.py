@@ -10,14 +10,15 @@ from harvester.convert import html_to_markdown
 from harvester.model import ANSWER_LABELS, Choice, Entry, Post, Thread, fingerprint
 from harvester.people import People
 from harvester.redact import Redactor
+from harvester.templating import markdown_text
 
 def harvested_entry(source: SourceConfig, thread: Thread, choice: Choice, templates: jinja2.Environment,
                     people: People, redactor: Redactor) -> Entry:
     """The entry as harvested: converted to Markdown, redacted, authors shown as privacy allows."""
     texts = redactor.thread({
         "title": one_line(thread.title),
-        "question": _markdown(thread.question, thread.url),
-        "answer": _markdown(choice.answer, choice.answer.url or thread.url),
+        "question": _markdown(thread.question, thread.url, people),
+        "answer": _markdown(choice.answer, choice.answer.url or thread.url, people),
     })
     body = templates.get_template("entry.md.j2").render(
         question=texts["question"],
@@ -41,7 +42,12 @@ def harvested_entry(source: SourceConfig, thread: Thread, choice: Choice, templa
             "duplicate_of": f"{source.name}:{thread.duplicate_of}" if thread.duplicate_of else None,
         }),
         "question": _post_meta(thread.question, "asked_at", people),
-        "answer": {"how_chosen": choice.how_chosen, **_post_meta(choice.answer, "answered_at", people)},
+        "answer": _without_empty({
+            "how_chosen": choice.how_chosen,
+            "confidence": choice.confidence,
+            "why": choice.why,
+            **_post_meta(choice.answer, "answered_at", people),
+        }),
     }
     meta["source"]["fingerprint"] = fingerprint(meta, body)
     return Entry(meta=meta, body=body)
@@ -51,10 +57,16 @@ def one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _markdown(post: Post, base_url: str | None) -> str:
+def _markdown(post: Post, base_url: str | None, people: People) -> str:
     if post.body_format == "markdown":
-        return neutralize_markdown_html(post.body).strip()
-    return html_to_markdown(post.body, base_url).strip()
+        text = neutralize_markdown_html(post.body).strip()
+    else:
+        text = html_to_markdown(post.body, base_url).strip()
+    for name in sorted(set(post.mentions), key=len, reverse=True):  # @mentions obey the author privacy settings
+        shown = people.shown(name) or "someone"
+        if shown != name:  # sources write mentions as @ and the name escaped for Markdown
+            text = re.sub(rf"@{re.escape(markdown_text(name))}(?!\w)", lambda _: f"@{markdown_text(shown)}", text)
+    return text
 
 
 def _post_meta(post: Post, date_key: str, people: People) -> dict:

@@ -24,8 +24,11 @@ def register(type_name: str):
 
 # Imported after `register` exists: each module registers itself on import.
 from harvester.sources import (  # noqa: E402,F401
+    discord_export,
     discourse,
     github_discussions,
+    slack,
+    slack_export,
     stackexchange_api,
     stackexchange_dump,
 )
