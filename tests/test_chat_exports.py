@@ -173,3 +173,19 @@ def test_real_discord_reply_chains_become_threads(kb, tmp_path):
     output = kb("harvest").output
     found = sum(int(n) for n in re.findall(r"(\d+) (?:new|skipped)", output))
     assert found == len(chains) > 3
+
+
+def test_teams_channel_messages_from_graph(kb):
+    kb.set_sources({"name": "finance", "type": "teams-export", "path": str(FIXTURES / "teams-export"), "channel": "Finance Q&A"})
+    assert "finance: 2 new" in kb("harvest").output
+    expense = front_matter(kb, "finance:1616965872395")
+    assert expense["title"] == "Expense reports rejected by the new approval flow"  # the post's subject
+    assert expense["answer"]["how_chosen"] == "marked" and expense["answer"]["why"] == "✅ from the asker"
+    assert expense["answer"]["author"] == "Megan Bowen" and expense["tags"] == ["finance q&a"]
+    text = body(kb, "finance:1616965872395")
+    assert "@Finance Help is this a known problem?" in text and "alert" not in text and "<script" not in text
+    assert "1. Open [your HR profile](https://hr.contoso.example/profile)" in text
+    assert "Expense flow" in text and "contoso.sharepoint.com" in text
+    vpn = front_matter(kb, "finance:1616967000000")  # its replies were saved in another file
+    assert vpn["title"] == "Which VPN profile do contractors use for the Berlin office?"
+    assert vpn["answer"]["how_chosen"] == "suggested" and "the asker thanked right after it" in vpn["answer"]["why"]

@@ -31,4 +31,5 @@ from harvester.sources import (  # noqa: E402,F401
     slack_export,
     stackexchange_api,
     stackexchange_dump,
+    teams_export,
 )
