@@ -26,6 +26,8 @@ _PROBLEM = re.compile(
     r"\b(error|exception|fails?|failing|failed|crash\w*|doesn'?t work|not working|broken|stuck|trying to|wondering|"
     r"unable|can'?t|cannot|how to|confused|help)\b|ですか|ますか|でしょうか|教えて|わかりません|分かりません|できません|エラー",
     re.IGNORECASE)
+_NEGATED = re.compile(r"\b(not|never|no longer|still|hasn'?t|haven'?t|isn'?t|wasn'?t|didn'?t|doesn'?t)\b[^.!?]*$|\bun$", re.IGNORECASE)
+_SELF_SOLVED = re.compile(r"\b(i|i'?ve|we|we'?ve)\s+(have\s+|just\s+|finally\s+)?(solved|fixed|figured)|\b(myself|my own)\b|already been solved", re.IGNORECASE)
 _GREETING = re.compile(r"^(hi|hello|hey|howdy|good (morning|afternoon|evening)|greetings)\b[^,.!?\n]{0,30}[,.!:]*\s+", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|\n+")
 TITLE_LENGTH = 100
@@ -36,7 +38,7 @@ class ChatConventions:
     """Options every chat source takes: how this team marks an answer."""
 
     answer_reactions: list[str] = field(default_factory=lambda: list(DEFAULT_ANSWER_REACTIONS))  # from the asker or an expert
-    experts: list[str] = field(default_factory=list)  # names or user ids whose reply, or reaction, marks the answer
+    experts: list[str] = field(default_factory=list)  # names, user ids or groups (roles) whose reply or reaction marks the answer
     solved_words: list[str] = field(default_factory=lambda: list(DEFAULT_SOLVED_WORDS))  # the asker saying so marks the reply before
 
 
@@ -60,6 +62,7 @@ class ChatMessage:
     is_bot: bool = False
     url: str | None = None
     mentions: list[str] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)  # the author's roles or groups (Discord roles)
 
 
 @dataclass
@@ -135,14 +138,12 @@ def _marked(asker, replies: list[ChatMessage], conventions: ChatConventions) -> 
                     return reply, f"{_emoji_shown(reaction.name)} from the asker"
                 if any(who.casefold() in experts for who in [*reaction.users, *reaction.user_names]):
                     return reply, f"{_emoji_shown(reaction.name)} from an expert"
-    solved = [word.casefold() for word in conventions.solved_words]
     for index, message in enumerate(replies):
-        if message.author_id == asker and any(word in message.text.casefold() for word in solved):
+        if message.author_id == asker and (said := _says_solved(message.text, conventions.solved_words)):
             before = [m for m in replies[:index] if m.author_id != asker]
             if before:
-                said = next(word for word in solved if word in message.text.casefold())
                 return before[-1], f"the asker wrote “{said}” after it"
-    by_expert = [m for m in others if {(m.author_id or "").casefold(), (m.author or "").casefold()} & experts
+    by_expert = [m for m in others if {(m.author_id or "").casefold(), (m.author or "").casefold(), *(g.casefold() for g in m.groups)} & experts
                  and _substantial(m.text)]
     if by_expert:
         return by_expert[-1], "a reply by a listed expert"
@@ -156,7 +157,7 @@ def _score(reply: ChatMessage, position: int, count: int, asker, replies: list[C
     after = replies[replies.index(reply) + 1:]
     asker_next = next((m for m in after if m.author_id == asker), None)
     someone_between = asker_next is not None and any(m.author_id != asker for m in after[:after.index(asker_next)])
-    if asker_next is not None and not someone_between and _THANKS.search(asker_next.text):
+    if asker_next is not None and not someone_between and _thanks(asker_next.text):
         signals.append((0.35, "the asker thanked right after it"))
     if any(asker in reaction.users for reaction in reply.reactions):
         signals.append((0.25, "the asker reacted to it"))
@@ -182,6 +183,22 @@ def _score(reply: ChatMessage, position: int, count: int, asker, replies: list[C
         signals.append((-0.1, "asks a question back"))
     confidence = round(max(0.0, min(1.0, 0.1 + sum(weight for weight, _ in signals))), 2)
     return confidence, "; ".join(words for _, words in signals) or "no signal beyond being a reply"
+
+
+def _thanks(text: str) -> bool:
+    return any(not _NEGATED.search(text[max(0, match.start() - 25):match.start()]) for match in _THANKS.finditer(text))
+
+
+def _says_solved(text: str, words: list[str]) -> str | None:
+    """The solved word the text says, unless it is negated ("not solved", "still hasn't worked")
+    or the asker solved it alone ("I solved my own problem"): then no reply earned the mark."""
+    if _SELF_SOLVED.search(text):
+        return None
+    for word in words:
+        for match in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", text, re.IGNORECASE):
+            if not _NEGATED.search(text[max(0, match.start() - 25):match.start()]):
+                return word
+    return None
 
 
 def _substantial(text: str) -> bool:

@@ -40,11 +40,19 @@ def _slack_prose(text: str, users, channels, mentions: list[str]) -> str:
         if index % 2:  # a code span: literal, but Slack's escaping undone
             parts[index] = html.unescape(part)
             continue
-        part = _SLACK_TOKEN.sub(lambda match: _slack_token(match.group(1), users, channels, mentions), part)
+        # Tokens become Markdown first, held aside so bold and emoji rules never reach inside them.
+        held: list[str] = []
+        part = _SLACK_TOKEN.sub(lambda match: _hold(held, _slack_token(match.group(1), users, channels, mentions)), part)
         part = _SLACK_BOLD.sub(r"**\1**", part)
         part = re.sub(r"(?m)^&gt;\s?", "> ", part)  # quotes; other &lt; &gt; &amp; render as written
-        parts[index] = _line_starts(_emojize(part))
+        part = _line_starts(_emojize(part))
+        parts[index] = re.sub(r"\x00(\d+)\x00", lambda match: held[int(match.group(1))], part)
     return "".join(parts)
+
+
+def _hold(held: list[str], markdown: str) -> str:
+    held.append(markdown)
+    return f"\x00{len(held) - 1}\x00"
 
 
 def _slack_token(token: str, users, channels, mentions: list[str]) -> str:

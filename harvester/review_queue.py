@@ -23,6 +23,7 @@ class QueueItem:
     owners: list[str] = field(default_factory=list)  # curation.yml's owners of the entry's tags
     similar: list[dict] = field(default_factory=list)  # {id, title, score, marked}: merge candidates
     diff: str | None = None  # for "changed at source": the published text against the source's
+    answer: dict = field(default_factory=dict)  # how the answer was chosen, and for a suggestion, why
 
 
 def queue(root: Path, owner: str | None = None) -> list[QueueItem]:
@@ -57,6 +58,7 @@ def queue(root: Path, owner: str | None = None) -> list[QueueItem]:
         items.append(QueueItem(
             entry.id, entry.title, reason, entry.status, store.entry_path(root, entry.id).relative_to(root).as_posix(),
             owners, candidates, change_diff(entry, proposal) if proposal else None,
+            {key: value for key, value in (entry.meta.get("answer") or {}).items() if key in ("how_chosen", "confidence", "why")},
         ))
     return items
 

@@ -67,6 +67,8 @@ def test_a_slack_export_zip_becomes_marked_and_suggested_entries(kb, tmp_path):
     assert vpn["answer"]["how_chosen"] == "marked" and vpn["answer"]["why"] == "a reply by a listed expert"
     assert "[berlin\\.ovpn](https://acme.slack.com/files/U01ASKER/F01/berlin.ovpn)" in body(kb, VPN)
 
+    item = next(item for item in kb.queue_json() if item["id"] == LIBSSL)
+    assert item["answer"]["how_chosen"] == "suggested" and "the asker thanked" in item["answer"]["why"]
     result = kb("approve", "--all")
     assert "Approved 2 entries." in result.output and "Left 1 suggested answers for review" in result.output
     assert queue(kb) == {LIBSSL: "pending"}
@@ -189,3 +191,10 @@ def test_teams_channel_messages_from_graph(kb):
     vpn = front_matter(kb, "finance:1616967000000")  # its replies were saved in another file
     assert vpn["title"] == "Which VPN profile do contractors use for the Berlin office?"
     assert vpn["answer"]["how_chosen"] == "suggested" and "the asker thanked right after it" in vpn["answer"]["why"]
+
+
+def test_an_expert_group_marks_a_discord_answer(kb):
+    kb.set_sources({"name": "dc", "type": "discord-export", "path": str(DISCORD / "forum-post.json"), "experts": ["core team"]})
+    kb("harvest")
+    answer = front_matter(kb, "dc:1100000000000000200")["answer"]
+    assert answer["how_chosen"] == "marked" and answer["why"] == "a reply by a listed expert" and answer["author"] == "Sam"

@@ -114,6 +114,7 @@ def _chat(message: dict, guild_id: str | None, channel_id: str) -> chat.ChatMess
         is_bot=bool(author.get("isBot")),
         url=f"https://discord.com/channels/{guild_id}/{channel_id}/{message['id']}" if guild_id else None,
         mentions=mentions,
+        groups=[role.get("name") for role in author.get("roles", []) if isinstance(role, dict) and role.get("name")],
     )
 
 
