@@ -27,7 +27,7 @@ def build(root: Path, out: Path | None = None, audience: str | None = None) -> B
     with workspace_lock(root, "kb build"):
         docs_dir.mkdir(parents=True, exist_ok=True)
         published = _published(root, store.load_all(root), audience)
-        mkdocs_config = engine.load(config_file, docs_dir, out, nav=site.NAV)
+        mkdocs_config = engine.load(config_file, docs_dir, out, nav=site.nav(published))
         pages = site.lay_out(published, templating.environment(root), mkdocs_config["site_name"],
                              directory_urls=mkdocs_config["use_directory_urls"])
         changed = site.write_tree(docs_dir, pages)

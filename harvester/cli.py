@@ -6,7 +6,9 @@ from pathlib import Path
 import click
 
 from harvester import build as build_module
-from harvester import config, demo as demo_module, harvest as harvest_module, preview, reports, store, workspace
+from harvester import config, demo as demo_module, harvest as harvest_module, playbooks, preview, reports, store, templating, workspace
+from harvester import digest as digest_module
+from harvester.frontmatter import parse_days
 from harvester.errors import KbError
 from harvester.progress import LiveCount
 
@@ -123,12 +125,31 @@ def check(root, fail_on_stale):
             problems.extend(str(exc).splitlines())
     entries, content_problems = store.check_all(root)
     problems.extend(content_problems)
+    problems.extend(playbooks.dangling([e for e in entries if e.meta["kind"] == "playbook"], entries,
+                                       lambda playbook: store.entry_path(root, playbook.id).relative_to(root).as_posix()))
     if fail_on_stale and not problems:
         problems.extend(f"{item.path}: due for review since {item.due[:10]} (kb verify {item.id})"
                         for item in reports.stale(root, entries))
     if problems:
         raise KbError("\n".join(problems))
     click.echo(f"OK: configuration and {len(entries)} entries are valid.")
+
+
+@cli.command()
+@root_option
+@click.option("--since", default="7d", show_default=True, help="The period: days or weeks, like 7d or 2w.")
+@click.option("--format", "form", type=click.Choice(digest_module.FORMATS), default="md", show_default=True,
+              help="md: Markdown; slack: a Block Kit payload for an incoming webhook; html: a page.")
+def digest(root, since, form):
+    """Summarize the entries approved or updated in a period, with their contributors.
+
+    Example: kb digest --since 7d --format slack > digest.json
+    """
+    days = parse_days(since)
+    if days is None:
+        raise click.BadParameter(f"takes days or weeks like 7d or 2w, got {since!r}", param_hint="--since")
+    root = workspace.open_workspace(root)
+    click.echo(digest_module.render(digest_module.collect(root, days), form, templating.environment(root)), nl=False)
 
 
 @cli.command()

@@ -22,6 +22,13 @@ def load(config_file: Path, docs_dir: Path, site_dir: Path, nav: list):
     return config
 
 
+def site_url(config_file: Path, docs_dir: Path) -> str | None:
+    """The site's public address from mkdocs.yml, for links that leave the site (digests).
+    MkDocs validates the whole file, so it is given an existing `docs_dir` to check."""
+    with _mkdocs_errors(config_file):
+        return _load(config_file, docs_dir=str(docs_dir)).get("site_url") or None
+
+
 def render(config) -> None:
     """Build with the real mkdocs in strict mode: any warning fails the build, and says why."""
     with _mkdocs_errors(Path(config.config_file_path)):

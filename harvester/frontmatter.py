@@ -22,6 +22,7 @@ KEY_ORDER = (
     "reviewed_by", "reviewed_at", "rejected_reason", "archived_reason",
     "verified_by", "verified_at", "review_every", "edited_by", "edited_at",
     "merged", "duplicate_of", "distinct_from", "source_change", "deleted_at_source", "deleted_at_source_seen_by",
+    "steps",
 )
 # libyaml's safe loader when present (ten times faster on a large content/); it builds only
 # plain data, exactly like yaml.safe_load.
@@ -78,6 +79,12 @@ def validate(meta: dict) -> list[str]:
     if meta.get("status") == "rejected" and not meta.get("rejected_reason"):
         problems.append('a rejected entry needs "rejected_reason"')
     problems.extend(_curation_problems(meta))
+    if meta.get("kind") == "playbook":
+        steps = meta.get("steps")
+        if not isinstance(steps, list) or not steps or not all(
+                (isinstance(s, str) and ID_PATTERN.match(s)) or (isinstance(s, dict) and isinstance(s.get("id"), str) and ID_PATTERN.match(s["id"]))
+                for s in steps):
+            problems.append('a playbook needs "steps": a list of entry ids (or {id, note})')
     for key in ("reviewed_at", "verified_at", "edited_at", "deleted_at_source"):
         if key in meta and parse_time(meta[key]) is None:
             problems.append(f'"{key}" must be a date and time like 2026-01-31T12:00:00Z, got {meta[key]!r}')

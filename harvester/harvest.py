@@ -123,7 +123,7 @@ def _changed_content(reports: list[SourceReport]) -> bool:
 def _refresh_duplicates(root: Path) -> int:
     """Score every open entry against the others; return how many have a pair to flag."""
     entries, _ = store.check_all(root)  # a broken file is kb check's to report, not a reason to stop
-    entries = [entry for entry in entries if entry.status in ("pending", "approved")]
+    entries = [entry for entry in entries if entry.status in ("pending", "approved") and entry.meta["kind"] != "playbook"]
     similar = duplicates.find_similar([duplicates.question_of(entry) for entry in entries])
     duplicates.save(root, similar)
     threshold = config.load_curation(root).duplicate_threshold

@@ -14,6 +14,7 @@ from pathlib import Path
 import jinja2
 from slugify import slugify
 
+from harvester import playbooks as playbooks_module
 from harvester import store
 from harvester.files import write_atomic
 from harvester.model import ANSWER_LABELS, Entry
@@ -21,6 +22,7 @@ from harvester.templating import safe_url
 
 ENTRIES_DIR = "entries"
 TAGS_DIR = "tags"
+PLAYBOOKS_DIR = "playbooks"
 HOME_TOPICS = 30
 HOME_RECENT = 20
 # Entry pages are kept out of the navigation: MkDocs renders the whole nav into every
@@ -74,9 +76,13 @@ def redirects_of(entries: list[Entry], published_ids: set[str]) -> dict[str, str
     return found
 
 
+def nav(published: Published) -> list[str]:
+    return NAV + ([f"{PLAYBOOKS_DIR}/index.md"] if any(_is_playbook(entry) for entry in published.entries) else [])
+
+
 def lay_out(published: Published, templates: jinja2.Environment, site_name: str, directory_urls: bool = True) -> dict[str, str]:
     """Every page of the site, as {path under the docs folder: text}."""
-    entries = sorted(published.entries, key=lambda entry: entry.id)
+    entries = sorted((entry for entry in published.entries if not _is_playbook(entry)), key=lambda entry: entry.id)
     by_tag: dict[str, list[Entry]] = {}
     for entry in entries:
         for name in entry.tags:
@@ -104,6 +110,7 @@ def lay_out(published: Published, templates: jinja2.Environment, site_name: str,
         topics=sorted(tags, key=lambda tag: (-tag.count, tag.name))[:HOME_TOPICS],
         recent=[_summary(entry) for entry in recent],
     )
+    pages.update(_playbook_pages(sorted(filter(_is_playbook, published.entries), key=lambda e: e.title.lower()), entries, templates))
     pages["api/entries.json"] = json.dumps([_api_record(entry) for entry in entries], indent=1, ensure_ascii=False) + "\n"
     return pages
 
@@ -133,6 +140,27 @@ def _tags(by_tag: dict[str, list[Entry]]) -> list[Tag]:
         taken.add(slug)
         tags.append(Tag(name, slug, len(by_tag[name])))
     return tags
+
+
+def _is_playbook(entry: Entry) -> bool:
+    return entry.meta.get("kind") == "playbook"
+
+
+def _playbook_pages(playbooks: list[Entry], entries: list[Entry], templates: jinja2.Environment) -> dict[str, str]:
+    """A guide page per playbook, its steps linking the published entries, and their index."""
+    if not playbooks:
+        return {}
+    titles = {entry.id: entry.title for entry in entries}
+    pages, listed = {}, []
+    for playbook in playbooks:
+        page = f"{PLAYBOOKS_DIR}/{store.entry_path(Path('/'), playbook.id).stem}.md"
+        steps = [{"title": titles.get(step["id"], step["id"]), "note": step["note"],
+                  "page": f"../{entry_page(step['id'])}" if step["id"] in titles else None}
+                 for step in playbooks_module.steps(playbook)]
+        pages[page] = templates.get_template("pages/playbook.md.j2").render(playbook=playbook, steps=steps)
+        listed.append({"title": playbook.title, "page": page.split("/", 1)[1], "steps": len(steps)})
+    pages[f"{PLAYBOOKS_DIR}/index.md"] = templates.get_template("pages/playbooks.md.j2").render(playbooks=listed)
+    return pages
 
 
 def _redirect_paths(merged_id: str, target_id: str, directory_urls: bool) -> tuple[str, str]:
