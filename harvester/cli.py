@@ -62,7 +62,8 @@ def init(directory, root, site_name):
 @click.option("-s", "--source", "sources", multiple=True, metavar="NAME", help="Only this source (repeatable).")
 @click.option("--full", is_flag=True, help="Re-read everything, ignoring where the last run stopped.")
 @click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
-def harvest(root, sources, full, dry_run):
+@click.option("--offline", is_flag=True, help="Fetch no web page to fill a resource's missing title or description.")
+def harvest(root, sources, full, dry_run, offline):
     """Pull new and changed threads from the sources in site_config/sources.yml.
 
     New entries wait as pending for a curator; rejected ones never come back.
@@ -71,8 +72,8 @@ def harvest(root, sources, full, dry_run):
     """
     root = workspace.open_workspace(root)
     live = LiveCount()
-    harvest_module.run(root, only=sources, dry_run=dry_run, full=full,
-                       on_source=lambda report: live.source_done(report.summary()), on_thread=live.thread_done,
+    harvest_module.run(root, only=sources, dry_run=dry_run, full=full, offline=offline,
+                       on_source=lambda report: live.source_done(report.summary(), report.warnings), on_thread=live.thread_done,
                        on_duplicates=_report_duplicates)
     if dry_run:
         click.echo("Dry run: nothing was written.")

@@ -18,7 +18,7 @@ HOW_CHOSEN = typing.get_args(HowChosen)
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*:[^\s/\\]+$")
 # Written in this order so every curation action is a small, stable diff.
 KEY_ORDER = (
-    "id", "title", "status", "kind", "tags", "source", "question", "answer",
+    "id", "title", "status", "kind", "tags", "source", "question", "answer", "resource",
     "reviewed_by", "reviewed_at", "rejected_reason", "archived_reason",
     "verified_by", "verified_at", "review_every", "edited_by", "edited_at",
     "merged", "duplicate_of", "distinct_from", "source_change", "deleted_at_source", "deleted_at_source_seen_by",

@@ -17,9 +17,13 @@ from harvester.errors import KbError
 from harvester.lock import workspace_lock
 from harvester.people import People
 from harvester.redact import Redactor
-from harvester.render import harvested_entry
+from harvester.model import Resource
+from harvester.render import harvested_entry, resource_entry
 from harvester.select import best_answer
 from harvester.sources import SOURCE_TYPES
+from harvester.templating import markdown_text
+from harvester.webpage import PageMetaCache
+from harvester.workspace import STATE_DIR
 
 OUTCOMES = ("new", "updated", "changed", "returned", "gone", "unchanged", "rejected", "skipped", "chatter", "excluded")
 
@@ -30,12 +34,15 @@ class SourceReport:
     counts: Counter = field(default_factory=Counter)
     redacted: Counter = field(default_factory=Counter)  # by type; the values are never kept
     error: str | None = None  # why the source failed, if it did
+    warnings: list[str] = field(default_factory=list)  # what went wrong without failing the source
 
     def summary(self) -> str:
         parts = [f"{self.counts[outcome]} {_label(outcome)}" for outcome in OUTCOMES if self.counts[outcome]]
         line = f"{self.name}: " + (", ".join(parts) if parts else "nothing found")
         if self.redacted:
             line += "; redacted " + ", ".join(f"{count} {kind}" for kind, count in sorted(self.redacted.items()))
+        if self.warnings:
+            line += f"; {len(self.warnings)} warning{'s' if len(self.warnings) > 1 else ''}"
         return line + ("; FAILED" if self.error else "")
 
 
@@ -46,10 +53,11 @@ class _Run:
     templates: jinja2.Environment
     dry_run: bool
     full: bool
+    offline: bool  # no page fetched to fill a resource's title or description
     on_thread: Callable[[str, str], None] | None  # (source name, outcome), as each thread is stored
 
 
-def run(root: Path, only: tuple[str, ...] = (), dry_run: bool = False, full: bool = False,
+def run(root: Path, only: tuple[str, ...] = (), dry_run: bool = False, full: bool = False, offline: bool = False,
         on_source: Callable[[SourceReport], None] | None = None,
         on_thread: Callable[[str, str], None] | None = None,
         on_duplicates: Callable[[int], None] | None = None) -> list[SourceReport]:
@@ -59,7 +67,7 @@ def run(root: Path, only: tuple[str, ...] = (), dry_run: bool = False, full: boo
     Raises KbError naming every failed source once all have run.
     """
     sources = _selected(config.load_sources(root), only)
-    context = _Run(root, config.load_privacy(root), templating.environment(root), dry_run, full, on_thread)
+    context = _Run(root, config.load_privacy(root), templating.environment(root), dry_run, full, offline, on_thread)
     reports = []
     with workspace_lock(root, "kb harvest"):
         if not dry_run:
@@ -87,8 +95,11 @@ def _harvest_source(context: _Run, source: config.SourceConfig) -> SourceReport:
     try:
         reader = SOURCE_TYPES[source.type](source.name, source.options)
         since = None if context.full else store.read_cursor(context.root, source.name)
-        for thread in reader.threads(since):
-            outcome = _store_thread(context, source, reader, thread, people, redactor)
+        for item in reader.threads(since):
+            if isinstance(item, Resource):
+                outcome = _store_resource(context, source, reader, item, redactor, report)
+            else:
+                outcome = _store_thread(context, source, reader, item, people, redactor)
             report.counts[outcome] += 1
             if context.on_thread:
                 context.on_thread(source.name, outcome)
@@ -101,6 +112,19 @@ def _harvest_source(context: _Run, source: config.SourceConfig) -> SourceReport:
     except KbError as exc:
         report.error = f'source "{source.name}": {exc}'
     return report
+
+
+def _store_resource(context: _Run, source, reader, resource: Resource, redactor: Redactor, report: SourceReport) -> str:
+    if not (resource.title and resource.description):
+        pages = PageMetaCache(context.root / STATE_DIR / "cache" / "pages", getattr(reader.options, "allow_hosts", []), context.offline)
+        meta = pages.get(resource.url)
+        if meta and meta.error:
+            report.warnings.append(f"{resource.url}: title and description not filled ({meta.error})")
+        elif meta:
+            resource.title = resource.title or meta.title
+            if not resource.description and meta.description:
+                resource.description, resource.body_format = markdown_text(meta.description), "markdown"
+    return reconcile.reconcile(context.root, resource_entry(source, resource, redactor), context.dry_run)
 
 
 def _store_thread(context: _Run, source, reader, thread, people: People, redactor: Redactor) -> str:

@@ -75,6 +75,21 @@ class Thread:
 
 
 @dataclass
+class Resource:
+    """A curated link (an article, a guide, a feed item), published as an entry of kind resource."""
+
+    native_id: str
+    url: str
+    title: str | None  # None: filled from the page when it can be fetched
+    description: str  # in `body_format`; "" to fill from the page
+    body_format: BodyFormat
+    tags: list[str]
+    updated_at: str  # ISO 8601, UTC
+    curator: str | None = None
+    published_at: str | None = None
+
+
+@dataclass
 class Choice:
     """The answer a thread's entry publishes, and why that one."""
 
@@ -111,7 +126,7 @@ class Entry:
 def fingerprint(meta: dict, body: str) -> str:
     """What the source said, hashed. A change at the source changes it; so does a curator's
     edit of the harvested parts, which is how an edit is recognised and protected."""
-    harvested = {key: meta.get(key) for key in ("title", "tags", "question", "answer")}
+    harvested = {key: meta.get(key) for key in ("title", "tags", "question", "answer", "resource")}
     # The audience is the workspace's choice, not the source's content: changing it in
     # sources.yml must not look like a change at the source.
     harvested["source"] = {k: v for k, v in (meta.get("source") or {}).items() if k not in ("fingerprint", "audience")}

@@ -20,7 +20,9 @@ class LiveCount:
         elif count % LOG_EVERY == 0:
             click.echo(f"{source}: {count} threads so far", file=self.stream)
 
-    def source_done(self, summary: str) -> None:
+    def source_done(self, summary: str, warnings: list[str] = ()) -> None:
         if self.live:
             click.echo("\r\033[K", nl=False, file=self.stream)  # clear the live line before the summary
         click.echo(summary)
+        for warning in warnings:
+            click.echo(f"  warning: {warning}", err=True)

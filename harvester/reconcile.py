@@ -6,7 +6,7 @@ from harvester import store
 from harvester.model import Entry, fingerprint, now_iso
 
 # Keys a harvest owns; everything else in the front matter belongs to curators.
-HARVESTED_KEYS = ("id", "title", "kind", "tags", "source", "question", "answer")
+HARVESTED_KEYS = ("id", "title", "kind", "tags", "source", "question", "answer", "resource")
 GONE_KEY = "deleted_at_source"  # when a complete listing of the source last missed the thread
 GONE_SEEN_KEY = "deleted_at_source_seen_by"  # the curator who decided after that
 

@@ -1,13 +1,14 @@
 """Thread + chosen answer -> the entry as harvested (front matter and Markdown body)."""
 
 import re
+from urllib.parse import urlsplit
 
 import jinja2
 
 from harvester.config import SourceConfig
 from harvester.clean import neutralize_markdown_html
 from harvester.convert import html_to_markdown
-from harvester.model import ANSWER_LABELS, Choice, Entry, Post, Thread, fingerprint
+from harvester.model import ANSWER_LABELS, Choice, Entry, Post, Resource, Thread, fingerprint
 from harvester.people import People
 from harvester.redact import Redactor
 from harvester.templating import markdown_text
@@ -53,15 +54,42 @@ def harvested_entry(source: SourceConfig, thread: Thread, choice: Choice, templa
     return Entry(meta=meta, body=body)
 
 
+def resource_entry(source: SourceConfig, resource: Resource, redactor: Redactor) -> Entry:
+    """A curated link as an entry of kind resource: its description is the body."""
+    description = _to_markdown(resource.description, resource.body_format, resource.url)
+    texts = redactor.thread({"title": one_line(resource.title or _readable_url(resource.url)), "description": description})
+    meta = {
+        "id": f"{source.name}:{resource.native_id}",
+        "title": texts["title"],
+        "status": "pending",
+        "kind": "resource",
+        "tags": _unique(one_line(tag).lower() for tag in resource.tags),
+        "source": _without_empty({"name": source.name, "type": source.type, "url": resource.url,
+                                  "updated_at": resource.updated_at, "audience": source.audience}),
+        "resource": _without_empty({"url": resource.url, "curator": resource.curator, "published_at": resource.published_at}),
+    }
+    body = texts["description"].strip() + "\n"
+    meta["source"]["fingerprint"] = fingerprint(meta, body)
+    return Entry(meta=meta, body=body)
+
+
+def _readable_url(url: str) -> str:
+    parts = urlsplit(url)
+    return (parts.netloc + parts.path).rstrip("/")
+
+
 def one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def _to_markdown(body: str, body_format: str, base_url: str | None) -> str:
+    if body_format == "markdown":
+        return neutralize_markdown_html(body).strip()
+    return html_to_markdown(body, base_url).strip()
+
+
 def _markdown(post: Post, base_url: str | None, people: People) -> str:
-    if post.body_format == "markdown":
-        text = neutralize_markdown_html(post.body).strip()
-    else:
-        text = html_to_markdown(post.body, base_url).strip()
+    text = _to_markdown(post.body, post.body_format, base_url)
     for name in sorted(set(post.mentions), key=len, reverse=True):  # @mentions obey the author privacy settings
         shown = people.shown(name) or "someone"
         if shown != name:  # sources write mentions as @ and the name escaped for Markdown

@@ -23,6 +23,7 @@ from harvester.templating import safe_url
 ENTRIES_DIR = "entries"
 TAGS_DIR = "tags"
 PLAYBOOKS_DIR = "playbooks"
+RESOURCES_DIR = "resources"
 HOME_TOPICS = 30
 HOME_RECENT = 20
 # Entry pages are kept out of the navigation: MkDocs renders the whole nav into every
@@ -77,7 +78,8 @@ def redirects_of(entries: list[Entry], published_ids: set[str]) -> dict[str, str
 
 
 def nav(published: Published) -> list[str]:
-    return NAV + ([f"{PLAYBOOKS_DIR}/index.md"] if any(_is_playbook(entry) for entry in published.entries) else [])
+    kinds = {entry.meta.get("kind") for entry in published.entries}
+    return NAV + [f"{RESOURCES_DIR}/index.md"] * ("resource" in kinds) + [f"{PLAYBOOKS_DIR}/index.md"] * ("playbook" in kinds)
 
 
 def lay_out(published: Published, templates: jinja2.Environment, site_name: str, directory_urls: bool = True) -> dict[str, str]:
@@ -110,6 +112,13 @@ def lay_out(published: Published, templates: jinja2.Environment, site_name: str,
         topics=sorted(tags, key=lambda tag: (-tag.count, tag.name))[:HOME_TOPICS],
         recent=[_summary(entry) for entry in recent],
     )
+    resources = [entry for entry in entries if entry.meta.get("kind") == "resource"]
+    if resources:
+        pages[f"{RESOURCES_DIR}/index.md"] = templates.get_template("pages/resources.md.j2").render(
+            by_tag=[(tag, [_summary(e) for e in sorted(by_tag[tag.name], key=lambda e: e.title.lower()) if e.meta.get("kind") == "resource"])
+                    for tag in sorted(tags, key=lambda tag: tag.name)],
+            untagged=[_summary(e) for e in resources if not e.tags], root="../",
+        )
     pages.update(_playbook_pages(sorted(filter(_is_playbook, published.entries), key=lambda e: e.title.lower()), entries, templates))
     pages["api/entries.json"] = json.dumps([_api_record(entry) for entry in entries], indent=1, ensure_ascii=False) + "\n"
     return pages
@@ -175,8 +184,12 @@ def _entry_page(entry: Entry, templates: jinja2.Environment, slugs: dict[str, st
     question = entry.meta.get("question") or {}
     answer = entry.meta.get("answer") or {}
     how = answer.get("how_chosen", "")
-    return templates.get_template("pages/entry.md.j2").render(
+    resource = entry.meta.get("resource") or {}
+    template = "pages/resource.md.j2" if entry.meta.get("kind") == "resource" else "pages/entry.md.j2"
+    return templates.get_template(template).render(
         entry=entry,
+        resource_url=safe_url(resource.get("url")),
+        curator=resource.get("curator"),
         how_chosen=how,
         answer_label=ANSWER_LABELS.get(how, "Answer"),
         asked_by=question.get("author"),

@@ -27,6 +27,8 @@ from harvester.sources import (  # noqa: E402,F401
     discord_export,
     discourse,
     github_discussions,
+    links,
+    rss,
     slack,
     slack_export,
     stackexchange_api,
