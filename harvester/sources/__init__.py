@@ -14,6 +14,18 @@ It never writes files and never decides curation.
 SOURCE_TYPES: dict[str, type] = {}
 
 
+class ReadWhole:
+    """What sources read whole on every run (exports, lists, feeds) share: no cursor to keep,
+    no score rule; `still_at_source` is set by those whose reading lists everything."""
+
+    min_answer_score = None
+    cursor = None
+
+    def __init__(self, name: str, options):
+        self.name, self.options = name, options
+        self.still_at_source: set[str] | None = None
+
+
 def register(type_name: str):
     def add(cls: type) -> type:
         SOURCE_TYPES[type_name] = cls

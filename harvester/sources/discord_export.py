@@ -15,7 +15,7 @@ from pathlib import Path
 from harvester import chat
 from harvester.chatmarkup import discord_to_markdown
 from harvester.errors import KbError
-from harvester.sources import register
+from harvester.sources import ReadWhole, register
 from harvester.templating import markdown_text, safe_url
 
 TALK = {"Default", "Reply", "ThreadStarterMessage"}  # join notices, pins, calls and renames are not
@@ -29,14 +29,8 @@ class DiscordExportOptions(chat.ChatConventions):
 
 
 @register("discord-export")
-class DiscordExport:
+class DiscordExport(ReadWhole):
     Options = DiscordExportOptions
-
-    def __init__(self, name: str, options: DiscordExportOptions):
-        self.name, self.options = name, options
-        self.min_answer_score = None
-        self.cursor = None  # exports are read whole
-        self.still_at_source: set[str] | None = None
 
     def threads(self, since: str | None = None):
         files = sorted(self.options.path.rglob("*.json")) if self.options.path.is_dir() else [self.options.path]

@@ -15,7 +15,7 @@ import yaml
 
 from harvester.errors import KbError
 from harvester.model import Resource
-from harvester.sources import register
+from harvester.sources import ReadWhole, register
 from harvester.templating import safe_url
 
 COLUMNS = ("url", "title", "description", "tags", "curator")
@@ -28,14 +28,8 @@ class LinksOptions:
 
 
 @register("links")
-class Links:
+class Links(ReadWhole):
     Options = LinksOptions
-
-    def __init__(self, name: str, options: LinksOptions):
-        self.name, self.options = name, options
-        self.min_answer_score = None
-        self.cursor = None
-        self.still_at_source: set[str] | None = None
 
     def threads(self, since: str | None = None):
         rows = self._rows()

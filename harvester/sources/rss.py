@@ -19,7 +19,7 @@ import feedparser
 
 from harvester.errors import KbError
 from harvester.model import Resource
-from harvester.sources import register
+from harvester.sources import ReadWhole, register
 from harvester.templating import safe_url
 from harvester.webpage import fetch
 
@@ -39,14 +39,8 @@ class RssOptions:
 
 
 @register("rss")
-class Rss:
+class Rss(ReadWhole):
     Options = RssOptions
-
-    def __init__(self, name: str, options: RssOptions):
-        self.name, self.options = name, options
-        self.min_answer_score = None
-        self.cursor = None  # feeds show their latest items; every run reads them again
-        self.still_at_source = None  # an item leaving a feed is not gone from the web
 
     def threads(self, since: str | None = None):
         where = self.options.url or str(self.options.path)

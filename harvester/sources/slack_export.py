@@ -21,7 +21,7 @@ import yaml
 from harvester import chat
 from harvester.archives import ExportTree
 from harvester.errors import KbError
-from harvester.sources import register
+from harvester.sources import ReadWhole, register
 from harvester.sources.slack_messages import is_conversation, native_id, permalink, thread_key, to_chat, user_name
 
 _TS = re.compile(r"^\d+\.\d+$")
@@ -35,14 +35,8 @@ class SlackExportOptions(chat.ChatConventions):
 
 
 @register("slack-export")
-class SlackExport:
+class SlackExport(ReadWhole):
     Options = SlackExportOptions
-
-    def __init__(self, name: str, options: SlackExportOptions):
-        self.name, self.options = name, options
-        self.min_answer_score = None
-        self.cursor = None  # an export is read whole every time
-        self.still_at_source: set[str] | None = None
 
     def threads(self, since: str | None = None):
         tree = ExportTree(self.options.path)

@@ -17,7 +17,7 @@ from pathlib import Path
 from harvester import chat
 from harvester.convert import html_to_markdown
 from harvester.errors import KbError
-from harvester.sources import register
+from harvester.sources import ReadWhole, register
 from harvester.templating import markdown_text, safe_url
 
 _AT = re.compile(r"<at\b[^>]*>(.*?)</at>", re.IGNORECASE | re.DOTALL)
@@ -30,14 +30,8 @@ class TeamsExportOptions(chat.ChatConventions):
 
 
 @register("teams-export")
-class TeamsExport:
+class TeamsExport(ReadWhole):
     Options = TeamsExportOptions
-
-    def __init__(self, name: str, options: TeamsExportOptions):
-        self.name, self.options = name, options
-        self.min_answer_score = None
-        self.cursor = None  # exports are read whole
-        self.still_at_source: set[str] | None = None
 
     def threads(self, since: str | None = None):
         files = sorted(self.options.path.rglob("*.json")) if self.options.path.is_dir() else [self.options.path]
