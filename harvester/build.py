@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from pathlib import Path
 
-from harvester import config, engine, reports, site, store, templating
+from harvester import config, engine, linkcheck, reports, site, store, templating
 from harvester.lock import workspace_lock
 from harvester.model import Entry
 from harvester.workspace import MKDOCS_FILE, STATE_DIR
@@ -42,7 +42,7 @@ def _published(root: Path, everything: list[Entry], audience: str | None) -> sit
     published_ids = {entry.id for entry in entries}
     # A page past its review date says so: the build is the reader's only view of the queue.
     outdated = {item.id: item.due for item in reports.stale(root, entries)}
-    return site.Published(entries, site.redirects_of(everything, published_ids), outdated)
+    return site.Published(entries, site.redirects_of(everything, published_ids), outdated, linkcheck.by_entry(root))
 
 
 def _public_only(root: Path, entries: list[Entry]) -> list[Entry]:

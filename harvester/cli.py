@@ -8,6 +8,8 @@ import click
 from harvester import build as build_module
 from harvester import config, demo as demo_module, harvest as harvest_module, playbooks, preview, reports, store, templating, workspace
 from harvester import digest as digest_module
+from harvester import linkcheck
+from harvester.lock import workspace_lock
 from harvester.frontmatter import parse_days
 from harvester.errors import KbError
 from harvester.progress import LiveCount
@@ -77,6 +79,31 @@ def harvest(root, sources, full, dry_run, offline):
                        on_duplicates=_report_duplicates)
     if dry_run:
         click.echo("Dry run: nothing was written.")
+
+
+@cli.group()
+def links():
+    """Check the links entries and resources point to. Subcommands take --root.
+
+    Example: kb links check
+    """
+
+
+@links.command("check")
+@root_option
+@click.option("--timeout", default=10.0, show_default=True, help="Seconds to wait for each link.")
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="HOST", help="A private host to check too (repeatable).")
+def links_check(root, timeout, allow_hosts):
+    """Check every resource URL and every link in entries, two at a time per host; record the
+    broken ones with the date first seen (content/link-check.yml). Nothing is deleted: pages
+    flag them and kb queue lists the entries.
+
+    Example: kb links check --timeout 5
+    """
+    root = workspace.open_workspace(root)
+    with workspace_lock(root, "kb links check"):
+        report = linkcheck.check(root, timeout, tuple(allow_hosts))
+    click.echo(linkcheck.summary(report))
 
 
 def _report_duplicates(flagged: int) -> None:

@@ -4,12 +4,12 @@ import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harvester import config, duplicates, reports, store
+from harvester import config, duplicates, linkcheck, reports, store
 from harvester.model import Entry
 from harvester.reconcile import GONE_KEY, GONE_SEEN_KEY, dismissed_fingerprint
 
 # In the order they are reported when an entry has several.
-REASONS = ("deleted at source", "changed at source", "possible duplicate", "pending", "stale")
+REASONS = ("deleted at source", "changed at source", "broken link", "possible duplicate", "pending", "stale")
 OPEN = ("pending", "approved")  # the statuses a curator may still have to act on
 
 
@@ -33,6 +33,7 @@ def queue(root: Path, owner: str | None = None) -> list[QueueItem]:
     by_id = {entry.id: entry for entry in entries}
     overdue = {item.id for item in reports.stale(root, entries)}
     similar = duplicates.load(root)
+    broken = linkcheck.by_entry(root)
     items = []
     for entry in entries:
         if entry.status not in OPEN:
@@ -45,6 +46,7 @@ def queue(root: Path, owner: str | None = None) -> list[QueueItem]:
         reasons = {
             "deleted at source": gone_unseen(entry),
             "changed at source": proposal is not None,
+            "broken link": entry.id in broken,
             "possible duplicate": any(c["marked"] or c["score"] >= curation.duplicate_threshold for c in candidates),
             "pending": entry.status == "pending",
             "stale": entry.id in overdue,

@@ -8,7 +8,7 @@ changed, and pages no longer laid out are removed, so the tree always equals the
 import functools
 import json
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
@@ -60,6 +60,7 @@ class Published:
     entries: list[Entry]  # approved, for this audience
     redirects: dict[str, str]  # merged entry id -> the published entry it was merged into
     outdated: dict[str, str]  # entry id -> the date its review fell due
+    broken: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # entry id -> [(link, broken since)]
 
 
 def redirects_of(entries: list[Entry], published_ids: set[str]) -> dict[str, str]:
@@ -92,7 +93,8 @@ def lay_out(published: Published, templates: jinja2.Environment, site_name: str,
     tags = _tags(by_tag)
     slugs = {tag.name: tag.slug for tag in tags}
 
-    pages = {entry_page(entry.id): _entry_page(entry, templates, slugs, published.outdated.get(entry.id)) for entry in entries}
+    pages = {entry_page(entry.id): _entry_page(entry, templates, slugs, published.outdated.get(entry.id), published.broken.get(entry.id, []))
+             for entry in entries}
     titles = {entry.id: entry.title for entry in entries}
     for merged_id, target in sorted(published.redirects.items()):
         path, link = _redirect_paths(merged_id, target, directory_urls)
@@ -180,7 +182,8 @@ def _redirect_paths(merged_id: str, target_id: str, directory_urls: bool) -> tup
     return f"{merged}.html", posixpath.relpath(f"{target}.html", posixpath.dirname(merged))
 
 
-def _entry_page(entry: Entry, templates: jinja2.Environment, slugs: dict[str, str], due: str | None) -> str:
+def _entry_page(entry: Entry, templates: jinja2.Environment, slugs: dict[str, str], due: str | None,
+                broken: list[tuple[str, str]]) -> str:
     question = entry.meta.get("question") or {}
     answer = entry.meta.get("answer") or {}
     how = answer.get("how_chosen", "")
@@ -203,6 +206,7 @@ def _entry_page(entry: Entry, templates: jinja2.Environment, slugs: dict[str, st
         verified_by=entry.meta.get("verified_by"),
         verified_on=str(entry.meta.get("verified_at") or "")[:10],
         review_due=(due or "")[:10],
+        broken=[{"url": url, "since": since} for url, since in broken],
         root="../../",
     )
 

@@ -32,7 +32,7 @@ def fetch(url: str, allow_hosts: list[str] | tuple[str, ...] = (), max_bytes: in
     """(final URL, body) of a GET; KbError saying why not (refused host, status, size, network)."""
     with httpx.Client(timeout=TIMEOUT_SECONDS, headers={"User-Agent": USER_AGENT}, follow_redirects=False) as client:
         for _ in range(MAX_REDIRECTS + 1):
-            _check(url, allow_hosts)
+            check_host(url, allow_hosts)
             try:
                 with client.stream("GET", url) as response:
                     if response.is_redirect and "location" in response.headers:
@@ -51,10 +51,15 @@ def fetch(url: str, allow_hosts: list[str] | tuple[str, ...] = (), max_bytes: in
     raise KbError(f"{url}: more than {MAX_REDIRECTS} redirects")
 
 
-def _check(url: str, allow_hosts) -> None:
+class RefusedHost(KbError):
+    """The address is on a private network (or not http): not fetched, rather than broken."""
+
+
+def check_host(url: str, allow_hosts) -> None:
+    """KbError unless `url` is http(s) on a public host, or on one `allow_hosts` names."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise KbError(f"{url}: only http and https addresses are fetched")
+        raise RefusedHost(f"{url}: only http and https addresses are fetched")
     host = parts.hostname
     if host in allow_hosts:
         return
@@ -66,7 +71,7 @@ def _check(url: str, allow_hosts) -> None:
         ip = ipaddress.ip_address(address.split("%")[0])
         if (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast or ip.is_unspecified) \
                 and address not in allow_hosts:
-            raise KbError(f"{url}: {host} is a private or local address ({address}); "
+            raise RefusedHost(f"{url}: {host} is a private or local address ({address}); "
                           "add it to the source's allow_hosts to fetch from it")
 
 

@@ -45,7 +45,7 @@ def test_the_nightly_commands_run_in_order_on_a_workspace(kb, demo_dump, tmp_pat
     workflow = yaml.safe_load((REPO / ".github" / "workflows" / "nightly.yml").read_text())
     commands = [step["run"] for job in ("harvest", "publish", "digest") for step in workflow["jobs"][job]["steps"]
                 if step.get("run", "").startswith("kb ")]
-    assert [shlex.split(c)[1] for c in commands] == ["harvest", "check", "check", "build", "digest"]
+    assert [shlex.split(c)[1] for c in commands] == ["harvest", "check", "links", "check", "build", "digest"]
     kb_bin = Path(sys.executable).parent
     env = {**os.environ, "HARVEST_FLAGS": "", "PATH": f"{kb_bin}{os.pathsep}{os.environ['PATH']}"}
     for command in commands:
