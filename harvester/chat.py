@@ -7,6 +7,7 @@ applies the team's marking conventions, and otherwise scores each reply so a cur
 confirm the likeliest one.
 """
 
+import hashlib
 import html
 import re
 from collections import Counter
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 
 import emoji
 
-from harvester.model import Post, Thread
+from harvester.model import Post, Resource, Thread
 
 DEFAULT_ANSWER_REACTIONS = ["white_check_mark", "heavy_check_mark", "ballot_box_with_check"]
 DEFAULT_SOLVED_WORDS = ["solved", "that worked", "this worked", "it worked", "works now", "fixed it", "that fixed it", "resolved"]
@@ -204,6 +205,28 @@ def _says_solved(text: str, words: list[str]) -> str | None:
 def _substantial(text: str) -> bool:
     """Enough to be an answer: not "ok", "+1", or a question back."""
     return len(_plain(text)) >= 20 and not text.rstrip().endswith(("?", "？"))
+
+
+def shared_links(messages: list[ChatMessage], tags: list[str]) -> list[Resource]:
+    """Every link people (not bots) shared, as a resource: the message is its description and
+    its author its curator. A link shared twice is one resource, from its first sharing."""
+    found: dict[str, Resource] = {}
+    for message in sorted(messages, key=lambda m: m.created_at):
+        if message.is_bot:
+            continue
+        for label, url in _links_in(message.text):
+            if url not in found:
+                found[url] = Resource(
+                    native_id=hashlib.sha256(url.encode("utf-8")).hexdigest()[:16], url=url,
+                    title=label if label and label != url else None, description=message.text, body_format="markdown",
+                    tags=list(tags), updated_at=message.created_at, curator=message.author, published_at=message.created_at)
+    return list(found.values())
+
+
+def _links_in(markdown: str) -> list[tuple[str | None, str]]:
+    labelled = [(label.replace("\\", ""), url) for label, url in re.findall(r"\[([^\]]*)\]\((https?://[^)\s]+)\)", markdown)]
+    bare = re.sub(r"\[[^\]]*\]\(https?://[^)\s]+\)|`[^`]*`", " ", markdown)
+    return labelled + [(None, url.rstrip(".,;:!?)")) for url in re.findall(r"https?://[^\s<>()\[\]]+", bare)]
 
 
 def looks_like_question(text: str) -> bool:

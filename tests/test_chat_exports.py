@@ -43,7 +43,7 @@ def test_a_slack_export_zip_becomes_marked_and_suggested_entries(kb, tmp_path):
     evil = {"../outside.json": "[]", "/tmp/kb-absolute.json": "[]"}  # never a path on disk
     kb.set_sources(slack_source(zipped(SLACK, tmp_path / "export.zip", evil), experts=["Priya (SRE)"]))
     output = kb("harvest").output
-    assert "team: 3 new, 1 skipped (not questions: announcements, chatter)" in output
+    assert "team: 3 new, 2 skipped (not questions: announcements, chatter)" in output  # #links' chatter too
     assert not (tmp_path / "outside.json").exists() and not Path("/tmp/kb-absolute.json").exists()
 
     rotation = front_matter(kb, ROTATION)
@@ -88,7 +88,7 @@ def test_private_channels_only_when_named_and_unknown_names_are_listed(kb):
     assert private["tags"] == ["infra-private"] and private["answer"]["why"] == "a reply by a listed expert"
     kb.set_sources(slack_source(SLACK, channels=["helpdesk"]))
     result = kb("harvest", ok=False)
-    assert result.exit_code == 1 and "no channel helpdesk in the export (it has: help, infra-private)" in result.stderr
+    assert result.exit_code == 1 and "no channel helpdesk in the export (it has: help, infra-private, links)" in result.stderr
 
 
 def test_mentions_follow_the_author_privacy_setting(kb):
@@ -198,3 +198,22 @@ def test_an_expert_group_marks_a_discord_answer(kb):
     kb("harvest")
     answer = front_matter(kb, "dc:1100000000000000200")["answer"]
     assert answer["how_chosen"] == "marked" and answer["why"] == "a reply by a listed expert" and answer["author"] == "Sam"
+
+
+def test_links_shared_in_a_link_channel_become_resources(kb):
+    kb.set_sources(slack_source(SLACK, channels=["help"], link_channels=["links"]))
+    output = kb("harvest", "--offline").output  # 2 answered questions, 2 distinct links (a bot's left out)
+    assert "team: 4 new, 1 skipped (no answer to publish), 1 skipped (not questions" in output
+    resources = [front_matter(kb, f"team:{p.stem}") for p in (kb.root / "content" / "team").glob("*.md")]
+    resources = {meta["resource"]["url"]: meta for meta in resources if meta["kind"] == "resource"}
+    assert set(resources) == {"https://wiki.acme.example/db/pooling", "https://talks.example.org/pgbouncer"}
+    pooling = resources["https://wiki.acme.example/db/pooling"]
+    assert pooling["title"] == "Pooling at Acme" and pooling["resource"]["curator"] == "Priya (SRE)" and pooling["tags"] == ["links"]
+
+
+def test_links_shared_in_a_discord_link_channel_become_resources(kb):
+    kb.set_sources({"name": "dc", "type": "discord-export", "path": str(DISCORD / "help-channel.json"), "link_channels": ["python-help"]})
+    kb("harvest", "--offline")
+    urls = {front_matter(kb, f"dc:{p.stem}")["resource"]["url"] for p in (kb.root / "content" / "dc").glob("*.md")}
+    assert urls == {"https://cdn.discordapp.com/attachments/1100000000000000010/1/traceback.txt",
+                    "https://docs.python.org/3/library/asyncio-runner.html"}

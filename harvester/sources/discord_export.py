@@ -8,7 +8,7 @@ an export interrupted mid-file fails the source, naming the file, with nothing h
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -26,6 +26,7 @@ _SOLVED_NAME = re.compile(r"^\s*(\[(solved|resolved|answered)\]|✅|✔️?|solv
 @dataclass(kw_only=True)
 class DiscordExportOptions(chat.ChatConventions):
     path: Path  # a DiscordChatExporter .json file, or a folder of them
+    link_channels: list[str] = field(default_factory=list)  # channels for sharing links: each link becomes a resource
 
 
 @register("discord-export")
@@ -35,8 +36,16 @@ class DiscordExport(ReadWhole):
     def threads(self, since: str | None = None):
         files = sorted(self.options.path.rglob("*.json")) if self.options.path.is_dir() else [self.options.path]
         exports = [(path, _load(path)) for path in files]  # all parsed before anything is yielded
-        conversations = [conversation for path, export in exports for conversation in _conversations(path, export)]
-        self.still_at_source = {conversation.native_id for conversation in conversations}
+        link_channels = {name.lstrip("#").casefold() for name in self.options.link_channels}
+        conversations, resources = [], []
+        for path, export in exports:
+            if (export["channel"].get("name") or "").casefold() in link_channels:
+                resources.extend(chat.shared_links([m for c in _conversations(path, export, every_message=True) for m in c.messages],
+                                                   [export["channel"]["name"]]))
+            else:
+                conversations.extend(_conversations(path, export))
+        self.still_at_source = {c.native_id for c in conversations} | {r.native_id for r in resources}
+        yield from resources
         yield from chat.threads(conversations, self.options)
 
 
@@ -53,7 +62,8 @@ def _load(path: Path) -> dict:
     return export
 
 
-def _conversations(path: Path, export: dict) -> list[chat.Conversation]:
+def _conversations(path: Path, export: dict, every_message: bool = False) -> list[chat.Conversation]:
+    """The export's threads; with `every_message`, lone messages too (each its own)."""
     channel, guild = export["channel"], export.get("guild") or {}
     try:
         messages = [m for m in export["messages"] if m.get("type") in TALK]
@@ -72,7 +82,7 @@ def _conversations(path: Path, export: dict) -> list[chat.Conversation]:
         root = _root(message, by_id)
         roots.setdefault(root, []).append(message["id"])
     return [chat.Conversation(root, [chats[i] for i in ids], tags=tags)
-            for root, ids in roots.items() if len(ids) > 1]
+            for root, ids in roots.items() if len(ids) > 1 or every_message]
 
 
 def _root(message: dict, by_id: dict[str, dict]) -> str:

@@ -13,7 +13,7 @@ anything is yielded, so a broken file fails the source without half a harvest.
 import json
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import yaml
@@ -32,6 +32,7 @@ class SlackExportOptions(chat.ChatConventions):
     path: Path  # the export .zip or its unpacked folder
     channels: list[str] | None = None  # names or ids; default every public channel in the export
     workspace_url: str | None = None  # e.g. https://acme.slack.com, for links back to each thread
+    link_channels: list[str] = field(default_factory=list)  # channels for sharing links: each link becomes a resource
 
 
 @register("slack-export")
@@ -41,19 +42,22 @@ class SlackExport(ReadWhole):
     def threads(self, since: str | None = None):
         tree = ExportTree(self.options.path)
         try:
-            conversations = self._conversations(tree)
+            conversations, resources = self._read(tree)
         finally:
             tree.close()
-        self.still_at_source = {conversation.native_id for conversation in conversations}
+        self.still_at_source = {c.native_id for c in conversations} | {r.native_id for r in resources}
+        yield from resources
         yield from chat.threads(conversations, self.options)
 
-    def _conversations(self, tree: ExportTree) -> list[chat.Conversation]:
+    def _read(self, tree: ExportTree) -> tuple[list[chat.Conversation], list]:
+        """The Q&A threads of the chosen channels, and the links shared in the link channels."""
         names = tree.names()
         users, bots = _users(tree, names)
         public, private = _channels(tree, names)
         everything = {**public, **private}
-        conversations = []
-        for channel_id in self._chosen(public, private):
+        conversations, resources = [], []
+        link_channels = set(self._resolve(self.options.link_channels, public, private)) if self.options.link_channels else set()
+        for channel_id in sorted(set(self._chosen(public, private)) | link_channels):
             channel_name = everything[channel_id]
             folder = next((f for f in (channel_name, channel_id) if any(n.startswith(f + "/") for n in names)), None)
             if folder is None:
@@ -67,21 +71,29 @@ class SlackExport(ReadWhole):
                     for message in _messages(tree, name):
                         if is_conversation(message):
                             threads[by_file or thread_key(message)][message["ts"]] = message
+            if channel_id in link_channels:
+                chats = [to_chat(m, users, bots, everything, permalink(self.options.workspace_url, channel_id, m["ts"], key))
+                         for key, messages in threads.items() for m in messages.values()]
+                resources.extend(chat.shared_links(chats, [channel_name]))
+                continue
             for key, messages in sorted(threads.items()):
                 if len(messages) < 2 or key not in messages:
                     continue  # a message nobody replied to, or replies whose parent is not in the export
                 chats = [to_chat(m, users, bots, everything, permalink(self.options.workspace_url, channel_id, m["ts"], key))
                          for m in sorted(messages.values(), key=lambda m: float(m["ts"]))]
                 conversations.append(chat.Conversation(native_id(channel_id, key), chats, tags=[channel_name]))
-        return conversations
+        return conversations, resources
 
     def _chosen(self, public: dict[str, str], private: dict[str, str]) -> list[str]:
         if not self.options.channels:
             return sorted(public)
+        return self._resolve(self.options.channels, public, private)
+
+    def _resolve(self, wanted_channels: list[str], public: dict[str, str], private: dict[str, str]) -> list[str]:
         everything = {**public, **private}
         by_name = {name: channel_id for channel_id, name in everything.items()}
         chosen, unknown = [], []
-        for wanted in self.options.channels:
+        for wanted in wanted_channels:
             channel_id = wanted if wanted in everything else by_name.get(wanted.lstrip("#"))
             (chosen.append(channel_id) if channel_id else unknown.append(wanted))
         if unknown:
