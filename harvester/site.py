@@ -116,10 +116,13 @@ def lay_out(published: Published, templates: jinja2.Environment, site_name: str,
     )
     resources = [entry for entry in entries if entry.meta.get("kind") == "resource"]
     if resources:
+        def listed(entry: Entry) -> dict:
+            return {**_summary(entry), "broken": entry.id in published.broken}
+
         pages[f"{RESOURCES_DIR}/index.md"] = templates.get_template("pages/resources.md.j2").render(
-            by_tag=[(tag, [_summary(e) for e in sorted(by_tag[tag.name], key=lambda e: e.title.lower()) if e.meta.get("kind") == "resource"])
+            by_tag=[(tag, [listed(e) for e in sorted(by_tag[tag.name], key=lambda e: e.title.lower()) if e.meta.get("kind") == "resource"])
                     for tag in sorted(tags, key=lambda tag: tag.name)],
-            untagged=[_summary(e) for e in resources if not e.tags], root="../",
+            untagged=[listed(e) for e in resources if not e.tags], root="../",
         )
     pages.update(_playbook_pages(sorted(filter(_is_playbook, published.entries), key=lambda e: e.title.lower()), entries, templates))
     pages["api/entries.json"] = json.dumps([_api_record(entry) for entry in entries], indent=1, ensure_ascii=False) + "\n"

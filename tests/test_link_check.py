@@ -74,6 +74,8 @@ def test_broken_links_are_recorded_flagged_and_forgiven(kb, site_server):
     gone_id = recorded[f"{base}/gone"]["entries"][0].split(":")[1]
     page = (kb.root / "site" / "entries" / "reading" / gone_id / "index.html").read_text()
     assert "This link seems broken" in page and f"since {first_seen}" in page
+    index = (kb.root / "site" / "resources" / "index.html").read_text()
+    assert index.count("(link broken)") == 3
     assert len(list((kb.root / "content" / "reading").glob("*.md"))) == 12  # nothing deleted
 
     state["revived"] = True  # the page is back: the record forgets it, the rest keep their date
