@@ -55,7 +55,8 @@ _PRIVATE_KEY = re.compile(
     r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----.*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|\Z)",
     re.DOTALL,
 )
-_ASSIGNMENT = re.compile(r"""^\s*(?:export\s+)?["']?[\w.-]+["']?\s*[:=]\s*["']?([^\s"',;]{20,})""")
+# `key = value` or `key: value`, but not a line that starts with a URL ("https://…").
+_ASSIGNMENT = re.compile(r"""^\s*(?:export\s+)?["']?[\w.-]+["']?\s*[:=](?!//)\s*["']?([^\s"',;]{20,})""")
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 _TOKEN_TAIL = re.compile(r"[A-Za-z0-9_-]*")
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")

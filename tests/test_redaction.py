@@ -117,6 +117,8 @@ def test_privacy_yml_mistakes_are_named(kb, tmp_path):
     "x = 0.5 * (a + b)  # not a secret\nversion = \"1.22.0-rc.1\"\nchecksum: 5d41402abc4b2a76b9719d911017c592",
     # Seen in a real forum: an image file name whose digits happen to pass the Luhn check.
     "微信图片_202205141421561918×674 145 KB, saved 20220514142156, see arxiv.org/abs/1802.06002",
+    # Seen in a real Slack export: a line opening with a URL is not `key: value`.
+    "https://haskell-jp.slack.com/archives/CL3AXB1AL/p1680155886899719 の関係で",
 ])
 def test_ordinary_technical_text_is_left_alone(text):
     assert Redactor().thread({"t": text}) == {"t": text}
