@@ -217,3 +217,10 @@ def test_links_shared_in_a_discord_link_channel_become_resources(kb):
     urls = {front_matter(kb, f"dc:{p.stem}")["resource"]["url"] for p in (kb.root / "content" / "dc").glob("*.md")}
     assert urls == {"https://cdn.discordapp.com/attachments/1100000000000000010/1/traceback.txt",
                     "https://docs.python.org/3/library/asyncio-runner.html"}
+
+
+def test_a_teams_channel_for_sharing_links(kb):
+    kb.set_sources({"name": "finance", "type": "teams-export", "path": str(FIXTURES / "teams-export"), "shares_links": True})
+    kb("harvest", "--offline")
+    urls = {front_matter(kb, f"finance:{p.stem}")["resource"]["url"] for p in (kb.root / "content" / "finance").glob("*.md")}
+    assert urls == {"https://hr.contoso.example/profile", "https://contoso.sharepoint.com/sites/Finance/Shared%20Documents/Expense%20flow.pdf"}

@@ -80,3 +80,13 @@ def test_a_bad_token_and_an_unknown_channel_say_what_to_fix(kb, slack, monkeypat
     assert result.exit_code == 1 and "Slack says not_authed; check the token in $KB_TEST_SLACK_TOKEN" in result.stderr
     monkeypatch.delenv("KB_TEST_SLACK_TOKEN")
     assert "environment variable KB_TEST_SLACK_TOKEN is not set" in kb("harvest", ok=False).stderr
+
+
+def test_a_link_channel_gives_resources_not_questions(kb, slack):
+    kb.set_sources(slack_source(slack.url, channels=[], link_channels=["helpdesk"]))
+    kb("harvest", "--offline")
+    entries = [path.read_text() for path in (kb.root / "content" / "julia").glob("*.md")]
+    assert len(entries) > 10 and all("kind: resource" in text for text in entries)
+    assert slack.count("conversations.replies") == 0  # threads are not read for a link channel
+    urls = [line.split("url: ", 1)[1] for text in entries for line in text.splitlines() if line.startswith("  url: ")]
+    assert len(set(urls)) == len(entries) and all(url.startswith(("http://", "https://")) for url in urls)

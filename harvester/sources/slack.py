@@ -9,7 +9,7 @@ Rate limits (HTTP 429 with Retry-After, per method tier) are waited out by the H
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from harvester import chat
 from harvester.errors import KbError
@@ -28,6 +28,7 @@ class SlackOptions(chat.ChatConventions):
     base_url: str = "https://slack.com/api"
     workspace_url: str | None = None  # e.g. https://acme.slack.com, for links back to each thread
     lookback_days: int = 14  # incremental runs re-read threads started this long before the cursor
+    link_channels: list[str] = field(default_factory=list)  # channels for sharing links: each link becomes a resource
 
 
 @register("slack")
@@ -42,29 +43,38 @@ class Slack:
         self.still_at_source = None  # history is read from a point in time: absence proves nothing
         self._users: dict[str, str] = {}
         self._bots: set[str] = set()
+        self._known_channels: dict[str, str] = {}  # name -> id, from conversations.list, once
 
     def threads(self, since: str | None = None):
         oldest = f"{max(0.0, float(since) - self.options.lookback_days * 86400):.6f}" if since else None
         conversations = []
-        channel_names = self._channel_ids()
+        link_channels = self._channel_ids(self.options.link_channels) if self.options.link_channels else {}
+        channel_names = {**self._channel_ids(self.options.channels), **link_channels}
+        shared: dict[str, list[chat.ChatMessage]] = {channel_id: [] for channel_id in link_channels}
         for channel_id, channel_name in channel_names.items():
             for parent in self._history(channel_id, oldest):
                 self.cursor = max(self.cursor or "0", parent["ts"], key=float)
+                if channel_id in shared:  # a channel for sharing links: its messages are not Q&A
+                    link = permalink(self.options.workspace_url, channel_id, parent["ts"])
+                    shared[channel_id].append(to_chat(parent, self._users, self._bots, channel_names, link))
+                    continue
                 if parent.get("reply_count") and parent.get("thread_ts", parent["ts"]) == parent["ts"]:
                     replies = [m for m in self._replies(channel_id, parent["ts"]) if is_conversation(m)]
                     self._learn_users(replies)
                     chats = [to_chat(m, self._users, self._bots, channel_names,
                                      permalink(self.options.workspace_url, channel_id, m["ts"], parent["ts"])) for m in replies]
                     conversations.append(chat.Conversation(native_id(channel_id, parent["ts"]), chats, tags=[channel_name]))
+        for channel_id, messages in shared.items():
+            yield from chat.shared_links(messages, [channel_names[channel_id]])
         yield from chat.threads(conversations, self.options)
 
-    def _channel_ids(self) -> dict[str, str]:
-        """id -> name for the configured channels; names are looked up in conversations.list."""
-        wanted = [channel.lstrip("#") for channel in self.options.channels]
+    def _channel_ids(self, channels: list[str]) -> dict[str, str]:
+        """id -> name for these channels, in order; names are looked up in conversations.list."""
+        wanted = [channel.lstrip("#") for channel in channels]
         if all(_CHANNEL_ID.match(channel) for channel in wanted):
             return {channel: channel for channel in wanted}
-        known = {}
-        for page in self._pages("conversations.list", {"types": "public_channel,private_channel", "exclude_archived": "true"}):
+        known = self._known_channels
+        for page in [] if known else self._pages("conversations.list", {"types": "public_channel,private_channel", "exclude_archived": "true"}):
             known.update({c["name"]: c["id"] for c in page.get("channels", [])})
         missing = [channel for channel in wanted if channel not in known and not _CHANNEL_ID.match(channel)]
         if missing:

@@ -27,6 +27,7 @@ _AT = re.compile(r"<at\b[^>]*>(.*?)</at>", re.IGNORECASE | re.DOTALL)
 class TeamsExportOptions(chat.ChatConventions):
     path: Path  # a Graph chatMessage JSON file, or a folder of them
     channel: str | None = None  # the channel's name, kept as a tag
+    shares_links: bool = False  # a channel for sharing links: each link becomes a resource, not Q&A
 
 
 @register("teams-export")
@@ -39,12 +40,19 @@ class TeamsExport(ReadWhole):
         for path in files:  # every file read before anything is yielded
             for message in _messages(path):
                 messages[message["id"]] = message
+        tags = [self.options.channel] if self.options.channel else []
+        live = [m for m in messages.values() if m.get("messageType", "message") == "message" and not m.get("deletedDateTime")]
+        if self.options.shares_links:
+            resources = chat.shared_links([_chat(m) for m in live], tags)
+            self.still_at_source = {resource.native_id for resource in resources}
+            yield from resources
+            return
         roots: dict[str, list[dict]] = {}
         for message in messages.values():
             if message.get("messageType", "message") == "message" and not message.get("deletedDateTime"):
                 roots.setdefault(message.get("replyToId") or message["id"], []).append(message)
         conversations = [
-            chat.Conversation(root, [_chat(m) for m in thread], tags=[self.options.channel] if self.options.channel else [],
+            chat.Conversation(root, [_chat(m) for m in thread], tags=tags,
                               title=(messages[root].get("subject") or "").strip() or None)
             for root, thread in sorted(roots.items()) if root in messages and len(thread) > 1
         ]
