@@ -157,15 +157,20 @@ def show(item: QueueItem, entry: Entry, position: str) -> None:
     click.echo("")
     click.secho(f"{position} {item.id} · {item.reason} · {entry.status}", bold=True)
     click.secho(entry.title, bold=True)
-    facts = [f"Tags: {', '.join(entry.tags) or 'none'}", why]
+    facts = [f"Tags: {', '.join(entry.tags) or 'none'}", why if entry.meta.get("kind") == "faq" else entry.meta.get("kind", "")]
     if item.owners:
         facts.append(f"Owners: {', '.join(item.owners)}")
     click.echo(" · ".join(facts))
     if source.get("url"):
         click.echo(f"Source: {source['url']}" + (" (deleted there)" if GONE_KEY in entry.meta else ""))
-    click.echo("\nQuestion:\n" + _preview(question))
-    click.echo(f"\n{ANSWER_LABELS.get(how, 'Answer')}{' by ' + answer['author'] if answer.get('author') else ''}:")
-    click.echo(_preview(answer_text))
+    resource = entry.meta.get("resource") or {}
+    if entry.meta.get("kind") == "resource":
+        curator = f" (recommended by {resource['curator']})" if resource.get("curator") else ""
+        click.echo(f"\nLink: {resource.get('url', '')}{curator}\n" + _preview(question))
+    else:
+        click.echo("\nQuestion:\n" + _preview(question))
+        click.echo(f"\n{ANSWER_LABELS.get(how, 'Answer')}{' by ' + answer['author'] if answer.get('author') else ''}:")
+        click.echo(_preview(answer_text))
     if item.similar:
         click.echo("\nSimilar entries:")
         for other in item.similar:
