@@ -83,10 +83,10 @@ def threads(conversations: list[Conversation], conventions: ChatConventions) -> 
     Two passes: the first learns whose replies this team marks, a track record the second
     pass uses when it has to suggest.
     """
-    shaped = [(conversation, shape) for conversation in conversations if (shape := _shape(conversation.messages))]
-    record = Counter(reply.author_id for _, (asker, _, replies) in shaped
-                     if (reply := _marked(asker, replies, conventions)[0]) is not None)
-    return [_thread(conversation, shape, conventions, record) for conversation, shape in shaped]
+    shaped = [(conversation, shape, _marked(shape[0], shape[2], conventions))
+              for conversation in conversations if (shape := _shape(conversation.messages))]
+    record = Counter(marked.author_id for _, _, (marked, _) in shaped if marked is not None)
+    return [_thread(conversation, shape, mark, record) for conversation, shape, mark in shaped]
 
 
 def _shape(messages: list[ChatMessage]):
@@ -99,10 +99,10 @@ def _shape(messages: list[ChatMessage]):
     return asker, people[:count], people[count:]
 
 
-def _thread(conversation: Conversation, shape, conventions: ChatConventions, record: Counter) -> Thread:
+def _thread(conversation: Conversation, shape, mark: tuple[ChatMessage | None, str | None], record: Counter) -> Thread:
     asker, opening, replies = shape
     question_text = "\n\n".join(m.text.strip() for m in opening if m.text.strip())
-    marked_reply, why = _marked(asker, replies, conventions)
+    marked_reply, why = mark
     answers = []
     others = [m for m in replies if m.author_id != asker]
     for position, reply in enumerate(others):

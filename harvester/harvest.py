@@ -95,9 +95,11 @@ def _harvest_source(context: _Run, source: config.SourceConfig) -> SourceReport:
     try:
         reader = SOURCE_TYPES[source.type](source.name, source.options)
         since = None if context.full else store.read_cursor(context.root, source.name)
+        # Only resource sources name private hosts they may fetch pages from.
+        pages = PageMetaCache(context.root / STATE_DIR / "cache" / "pages", getattr(source.options, "allow_hosts", []), context.offline)
         for item in reader.threads(since):
             if isinstance(item, Resource):
-                outcome = _store_resource(context, source, reader, item, redactor, report)
+                outcome = _store_resource(context, source, item, pages, redactor, report)
             else:
                 outcome = _store_thread(context, source, reader, item, people, redactor)
             report.counts[outcome] += 1
@@ -114,9 +116,9 @@ def _harvest_source(context: _Run, source: config.SourceConfig) -> SourceReport:
     return report
 
 
-def _store_resource(context: _Run, source, reader, resource: Resource, redactor: Redactor, report: SourceReport) -> str:
+def _store_resource(context: _Run, source, resource: Resource, pages: PageMetaCache, redactor: Redactor,
+                    report: SourceReport) -> str:
     if not (resource.title and resource.description):
-        pages = PageMetaCache(context.root / STATE_DIR / "cache" / "pages", getattr(reader.options, "allow_hosts", []), context.offline)
         meta = pages.get(resource.url)
         if meta and meta.error:
             report.warnings.append(f"{resource.url}: title and description not filled ({meta.error})")

@@ -126,7 +126,9 @@ class Entry:
 def fingerprint(meta: dict, body: str) -> str:
     """What the source said, hashed. A change at the source changes it; so does a curator's
     edit of the harvested parts, which is how an edit is recognised and protected."""
-    harvested = {key: meta.get(key) for key in ("title", "tags", "question", "answer", "resource")}
+    harvested = {key: meta.get(key) for key in ("title", "tags", "question", "answer")}
+    if "resource" in meta:  # only where present, so entries harvested before resources existed keep their print
+        harvested["resource"] = meta["resource"]
     # The audience is the workspace's choice, not the source's content: changing it in
     # sources.yml must not look like a change at the source.
     harvested["source"] = {k: v for k, v in (meta.get("source") or {}).items() if k not in ("fingerprint", "audience")}

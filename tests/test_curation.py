@@ -156,3 +156,16 @@ def test_tag_verify_archive_and_stale(harvested, demo_dump):
 def test_verify_takes_only_approved_entries(harvested):
     result = harvested("verify", "acme:1", ok=False)
     assert result.exit_code == 1 and '"acme:1" is pending; kb verify takes approved entries' in result.stderr
+
+
+def test_entries_harvested_by_an_earlier_kb_are_not_taken_for_edits():
+    """The fingerprint is stored in users' content: a new harvested key must not change it for
+    entries that lack that key, or every untouched entry would look edited by a curator."""
+    from harvester.model import Entry
+    from harvester.reconcile import edited_by_curator
+
+    meta = {"id": "x:1", "title": "t", "status": "pending", "kind": "faq", "tags": ["a"],
+            "source": {"name": "x", "url": "u", "fingerprint": "585c7b76e73fa9bf"},  # as kb wrote it before resources
+            "question": {"author": "a"}, "answer": {"how_chosen": "accepted"}}
+    assert not edited_by_curator(Entry(meta, "body\n"))
+    assert edited_by_curator(Entry(meta, "body, edited\n"))
