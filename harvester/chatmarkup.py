@@ -25,6 +25,7 @@ _DISCORD_TOKEN = re.compile(r"<(a?:(\w+):\d+|t:(\d+)(?::\w)?|#(\d+)|@[!&]?(\d+))
 
 def slack_to_markdown(text: str, users: Mapping[str, str], channels: Mapping[str, str]) -> tuple[str, list[str]]:
     mentions: list[str] = []
+    text = text.replace("\x00", "")  # NUL marks tokens held aside below; it has no place in a message
     pieces, last = [], 0
     for fence in _FENCE.finditer(text):
         pieces.append(_slack_prose(text[last:fence.start()], users, channels, mentions))
@@ -42,11 +43,11 @@ def _slack_prose(text: str, users, channels, mentions: list[str]) -> str:
             continue
         # Tokens become Markdown first, held aside so bold and emoji rules never reach inside them.
         held: list[str] = []
-        part = _SLACK_TOKEN.sub(lambda match: _hold(held, _slack_token(match.group(1), users, channels, mentions)), part)
+        part = _SLACK_TOKEN.sub(lambda match, held=held: _hold(held, _slack_token(match.group(1), users, channels, mentions)), part)
         part = _SLACK_BOLD.sub(r"**\1**", part)
         part = re.sub(r"(?m)^&gt;\s?", "> ", part)  # quotes; other &lt; &gt; &amp; render as written
         part = _line_starts(_emojize(part))
-        parts[index] = re.sub(r"\x00(\d+)\x00", lambda match: held[int(match.group(1))], part)
+        parts[index] = re.sub(r"\x00(\d+)\x00", lambda match, held=held: held[int(match.group(1))], part)
     return "".join(parts)
 
 

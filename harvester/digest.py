@@ -10,7 +10,6 @@ import jinja2
 
 from harvester import engine, site, store
 from harvester.frontmatter import parse_time
-from harvester.model import Entry
 from harvester.workspace import MKDOCS_FILE
 
 FORMATS = ("md", "slack", "html")

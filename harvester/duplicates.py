@@ -9,12 +9,17 @@ is taken at its word (score 1).
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from harvester.errors import KbError
 from harvester.files import write_atomic
 from harvester.model import Entry, split_body
+
+if TYPE_CHECKING:  # imported where used: scikit-learn and friends take a second to load
+    import numpy
+    import scipy.sparse
 
 DUPLICATES_FILE = "content/duplicates.yml"
 PER_ENTRY = 3  # suggestions kept for each entry

@@ -93,7 +93,7 @@ def _markdown(post: Post, base_url: str | None, people: People) -> str:
     for name in sorted(set(post.mentions), key=len, reverse=True):  # @mentions obey the author privacy settings
         shown = people.shown(name) or "someone"
         if shown != name:  # sources write mentions as @ and the name escaped for Markdown
-            text = re.sub(rf"@{re.escape(markdown_text(name))}(?!\w)", lambda _: f"@{markdown_text(shown)}", text)
+            text = re.sub(rf"@{re.escape(markdown_text(name))}(?!\w)", lambda _, shown=shown: f"@{markdown_text(shown)}", text)
     return text
 
 

@@ -106,6 +106,7 @@ def test_slack_markup_becomes_markdown():
     assert "> quoted" in text and "```\nif a < b:\n    pass\n```" in text
     assert "`x -> y` and **bold** and 1 &lt; 2" in text and "\\# not a heading" in text
     assert "javascript" not in slack_to_markdown("<javascript:alert(1)|click>", {}, {})[0].split("(")[-1]
+    assert slack_to_markdown("a\x007\x00 <@U1>", {"U1": "Ann"}, {})[0] == "a7 @Ann"  # a stray NUL is not a held token
 
 
 def test_discord_markup_becomes_markdown():
