@@ -1,8 +1,13 @@
 """The platform-free chat rules: titles, questions, marks, suggestions, and chat markup."""
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from harvester import chat
+from harvester.clean import neutralize_markdown_html
 from harvester.chatmarkup import discord_to_markdown, slack_to_markdown
 from harvester.select import best_answer
 
@@ -114,3 +119,13 @@ def test_discord_markup_becomes_markdown():
     assert mentions == ["Ann"]
     assert text.startswith("@Ann try :pepe: before 1970-01-01 00:00 UTC in #channel  \nspoiler")
     assert "```py\nx = 1\n```" in text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*"<>@#!|*_~`:&;/ \nabcU1C2-.htps?", "&lt;", "&gt;", "&amp;", "```", "<@U1>", "<script>", "javascript:"]),
+                max_size=40).map("".join))
+def test_chat_markup_never_fails_and_never_lets_a_tag_through(text):
+    for converted, _ in (slack_to_markdown(text, {"U1": "Ann"}, {"C2": "ops"}), discord_to_markdown(text, ["Ann"])):
+        rendered = neutralize_markdown_html(converted)
+        outside_code = re.sub(r"```.*?```|`[^`\n]*`", "", rendered, flags=re.DOTALL)
+        assert "<script" not in outside_code.lower() and "](javascript:" not in outside_code
