@@ -279,12 +279,18 @@ def _post(message: ChatMessage, text: str | None = None, mentions: list[str] | N
     )
 
 
-def _emoji_key(name: str) -> str:
-    """One key for a reaction however the platform names it: ✅, :white_check_mark:, white_check_mark."""
+def _glyph(name: str) -> str | None:
+    """The emoji a reaction name stands for (✅ for ✅, :white_check_mark: or white_check_mark);
+    None for a custom one."""
     glyph = name if emoji.is_emoji(name) else emoji.emojize(f":{name.strip(':')}:", language="alias")
-    return glyph.replace("\ufe0f", "") if emoji.is_emoji(glyph) else name.strip(":").casefold()
+    return glyph if emoji.is_emoji(glyph) else None
+
+
+def _emoji_key(name: str) -> str:
+    """One key for a reaction however the platform names it."""
+    glyph = _glyph(name)
+    return glyph.replace("\ufe0f", "") if glyph else name.strip(":").casefold()
 
 
 def _emoji_shown(name: str) -> str:
-    glyph = name if emoji.is_emoji(name) else emoji.emojize(f":{name.strip(':')}:", language="alias")
-    return glyph if emoji.is_emoji(glyph) else f":{name.strip(':')}:"
+    return _glyph(name) or f":{name.strip(':')}:"
