@@ -1,14 +1,34 @@
-"""kb build: approved entries -> laid-out tree -> rendered static site."""
+"""kb build: approved entries -> laid-out tree -> rendered static site -> search index.
 
+Each step redoes only what changed: the layout writes pages whose text changed, the engine
+renders pages whose Markdown is newer than their HTML, the search index rebuilds the indexes
+holding changed entries. What the last complete build rendered is kept in the site itself
+(BUILD_STATE): a site without it, or built with another config or theme, is rebuilt whole.
+"""
+
+import functools
+import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from harvester import config, engine, linkcheck, reports, site, store, templating
+from harvester import (
+    config,
+    engine,
+    linkcheck,
+    reports,
+    search,
+    site,
+    store,
+    templating,
+)
+from harvester.files import write_atomic
 from harvester.lock import workspace_lock
 from harvester.model import Entry
 from harvester.workspace import MKDOCS_FILE, STATE_DIR
 
 PAGES_DIR = f"{STATE_DIR}/pages"
+BUILD_STATE = ".kb-build.json"
 
 
 @dataclass
@@ -16,23 +36,58 @@ class BuildReport:
     out: Path
     entries: int
     pages: int
-    changed: int
+    changed: int  # pages whose Markdown changed
+    rebuilt: bool  # every page was rendered again (first build, --full, new config or theme)
+    search: search.Report
 
 
-def build(root: Path, out: Path | None = None, audience: str | None = None) -> BuildReport:
-    """Build the site; with `audience="public"`, internal entries are left out of everything."""
+def build(root: Path, out: Path | None = None, audience: str | None = None, full: bool = False) -> BuildReport:
+    """Build the site; with `audience="public"`, internal entries are left out of everything.
+    `full` renders and indexes everything again, whatever the site folder holds."""
     out = (out or root / "site").resolve()
     config_file = root / MKDOCS_FILE
     docs_dir = root / PAGES_DIR
     with workspace_lock(root, "kb build"):
         docs_dir.mkdir(parents=True, exist_ok=True)
         published = _published(root, store.load_all(root), audience)
-        mkdocs_config = engine.load(config_file, docs_dir, out, nav=site.nav(published))
-        pages = site.lay_out(published, templating.environment(root), mkdocs_config["site_name"],
-                             directory_urls=mkdocs_config["use_directory_urls"])
+        mkdocs_config = engine.load(config_file, docs_dir, out, nav=functools.partial(site.nav, published))
+        directory_urls = mkdocs_config["use_directory_urls"]
+        pages = site.lay_out(published, templating.environment(root), mkdocs_config["site_name"], directory_urls=directory_urls)
         changed = site.write_tree(docs_dir, pages)
-        engine.render(mkdocs_config)
-    return BuildReport(out=out, entries=len(published.entries), pages=len(pages), changed=len(changed))
+
+        signature = engine.signature(mkdocs_config)
+        previous = _read_state(out)
+        rebuilt = full or previous.get("signature") != signature
+        if rebuilt:
+            engine.clean_site(out, keep=() if full else (search.SEARCH_DIR,))
+        else:
+            for removed in set(previous.get("pages", [])) - set(pages):
+                engine.output_of(mkdocs_config, removed).unlink(missing_ok=True)
+        # Until this build completes, the site is in no known state: a crash means the next
+        # build starts over instead of trusting half-rendered HTML.
+        (out / BUILD_STATE).unlink(missing_ok=True)
+        engine.render(mkdocs_config, jobs=_cores())
+        indexed = search.write(out, _search_records(published, directory_urls), engine.language(mkdocs_config), full=full)
+        write_atomic(out / BUILD_STATE, json.dumps({"signature": signature, "pages": sorted(pages)}) + "\n")
+    return BuildReport(out=out, entries=len(published.entries), pages=len(pages), changed=len(changed),
+                       rebuilt=rebuilt, search=indexed)
+
+
+def _search_records(published: site.Published, directory_urls: bool) -> dict[str, tuple[str, str]]:
+    return {entry.id: (site.entry_href(entry.id, directory_urls), search.page_record(entry))
+            for entry in published.entries if not site.is_playbook(entry)}
+
+
+def _read_state(out: Path) -> dict:
+    try:
+        state = json.loads((out / BUILD_STATE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def _published(root: Path, everything: list[Entry], audience: str | None) -> site.Published:

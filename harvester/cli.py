@@ -115,13 +115,19 @@ def _report_duplicates(flagged: int) -> None:
 @root_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder [default: ROOT/site].")
 @click.option("--audience", type=click.Choice(config.AUDIENCES), help="public: leave out every entry of an internal source.")
-def build(root, out, audience):
-    """Build the static site from approved entries with MkDocs (strict).
+@click.option("--full", is_flag=True, help="Render every page and rebuild the search index, whatever changed.")
+def build(root, out, audience, full):
+    """Build the static site from approved entries with MkDocs (strict), and its search index.
+
+    A rebuild renders only the pages whose content changed and reindexes only the search
+    indexes holding changed entries; a new config or theme renders everything.
 
     Example: kb build --out public --audience public
     """
-    report = build_module.build(workspace.open_workspace(root), out, audience)
-    click.echo(f"Built {report.entries} entries ({report.pages} pages, {report.changed} changed) into {report.out}")
+    report = build_module.build(workspace.open_workspace(root), out, audience, full=full)
+    rendered = "all rendered" if report.rebuilt else f"{report.changed} changed"
+    click.echo(f"Built {report.entries} entries ({report.pages} pages, {rendered}; "
+               f"search: {report.search.reindexed} of {report.search.shards} indexes rebuilt) into {report.out}")
 
 
 @cli.command()

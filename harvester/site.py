@@ -24,11 +24,14 @@ ENTRIES_DIR = "entries"
 TAGS_DIR = "tags"
 PLAYBOOKS_DIR = "playbooks"
 RESOURCES_DIR = "resources"
+SEARCH_PAGE = "search.md"  # served at search/: the header's search box sends its query there
 HOME_TOPICS = 30
 HOME_RECENT = 20
 # Entry pages are kept out of the navigation: MkDocs renders the whole nav into every
-# page, which makes the build quadratic. Tag and home pages list entries instead.
-NAV = ["index.md", f"{TAGS_DIR}/index.md"]  # titles come from each page's front matter
+# page, which makes the build quadratic. Tag and home pages list entries instead. Titles are
+# given here, not left to each page's front matter: a page renders the titles of the others
+# in its navigation, and an incremental build does not read pages it does not render.
+NAV = [{"Tags": f"{TAGS_DIR}/index.md"}]  # after the home page, titled with the site's name
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,11 @@ def entry_page(entry_id: str) -> str:
 
 def entry_url(entry_id: str) -> str:
     return entry_page(entry_id)[: -len(".md")] + "/"
+
+
+def entry_href(entry_id: str, directory_urls: bool) -> str:
+    """The entry page's address relative to the site root, as the site serves it."""
+    return entry_url(entry_id) if directory_urls else entry_page(entry_id)[: -len(".md")] + ".html"
 
 
 @dataclass(frozen=True)
@@ -78,14 +86,15 @@ def redirects_of(entries: list[Entry], published_ids: set[str]) -> dict[str, str
     return found
 
 
-def nav(published: Published) -> list[str]:
+def nav(published: Published, site_name: str) -> list[dict[str, str]]:
     kinds = {entry.meta.get("kind") for entry in published.entries}
-    return NAV + [f"{RESOURCES_DIR}/index.md"] * ("resource" in kinds) + [f"{PLAYBOOKS_DIR}/index.md"] * ("playbook" in kinds)
+    return ([{site_name: "index.md"}] + NAV + [{"Resources": f"{RESOURCES_DIR}/index.md"}] * ("resource" in kinds)
+            + [{"Playbooks": f"{PLAYBOOKS_DIR}/index.md"}] * ("playbook" in kinds))
 
 
 def lay_out(published: Published, templates: jinja2.Environment, site_name: str, directory_urls: bool = True) -> dict[str, str]:
     """Every page of the site, as {path under the docs folder: text}."""
-    entries = sorted((entry for entry in published.entries if not _is_playbook(entry)), key=lambda entry: entry.id)
+    entries = sorted((entry for entry in published.entries if not is_playbook(entry)), key=lambda entry: entry.id)
     by_tag: dict[str, list[Entry]] = {}
     for entry in entries:
         for name in entry.tags:
@@ -124,7 +133,8 @@ def lay_out(published: Published, templates: jinja2.Environment, site_name: str,
                     for tag in sorted(tags, key=lambda tag: tag.name)],
             untagged=[listed(e) for e in resources if not e.tags], root="../",
         )
-    pages.update(_playbook_pages(sorted(filter(_is_playbook, published.entries), key=lambda e: e.title.lower()), entries, templates))
+    pages.update(_playbook_pages(sorted(filter(is_playbook, published.entries), key=lambda e: e.title.lower()), entries, templates))
+    pages[SEARCH_PAGE] = templates.get_template("pages/search.md.j2").render()
     pages["api/entries.json"] = json.dumps([_api_record(entry) for entry in entries], indent=1, ensure_ascii=False) + "\n"
     return pages
 
@@ -156,7 +166,7 @@ def _tags(by_tag: dict[str, list[Entry]]) -> list[Tag]:
     return tags
 
 
-def _is_playbook(entry: Entry) -> bool:
+def is_playbook(entry: Entry) -> bool:
     return entry.meta.get("kind") == "playbook"
 
 

@@ -107,10 +107,9 @@ def visit_every_page(site: Path) -> tuple[list[str], dict[str, list[str]], str]:
                 unsafe[path] = found
             text.append(page.inner_text("body"))
         # Search results render titles and excerpts too.
-        page.goto(url)
-        page.locator("label.md-search__icon, .md-search__input").first.click()
-        page.locator("input.md-search__input").press_sequentially("alert")
-        page.wait_for_timeout(500)
+        page.goto(url + "search/?q=alert")
+        page.locator("[data-search-results] a").first.wait_for()
+        page.wait_for_timeout(200)
         if found := page.evaluate(FIND_UNSAFE_DOM):
             unsafe["search results"] = found
     return dialogs, unsafe, "\n".join(text)

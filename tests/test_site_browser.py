@@ -76,10 +76,11 @@ def test_top_voted_entries_say_so(demo_site, page):
 def test_search_finds_an_entry_by_a_word_of_its_answer(demo_site, page):
     root, url = demo_site
     page.goto(url)
-    page.locator("label.md-search__icon, .md-search__input").first.click()
-    page.locator("input.md-search__input").press_sequentially("CrashLoopBackOff")
-    result = page.locator(".md-search-result__item").first
+    page.get_by_role("searchbox", name="Search").fill("CrashLoopBackOff")
+    page.keyboard.press("Enter")
+    result = page.locator("[data-search-results] li").first
     expect(result).to_contain_text("CrashLoopBackOff")
+    assert page.url == url + "search/?q=CrashLoopBackOff"
     result.locator("a").first.click()
     expect(page.locator("h1")).to_contain_text("CrashLoopBackOff")
     assert page.errors == []

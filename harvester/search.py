@@ -1,0 +1,176 @@
+"""The site's search index: what is indexed for each entry, split into Pagefind indexes that
+are rebuilt only when one of their entries changed, and the vocabulary the search page draws
+typo corrections from.
+
+Layout under the site (`pagefind/shards.json` says what the search page loads):
+  pagefind/0/ ...      the indexes; the browser loads Pagefind's script from the first one
+                       listed and merges the others into it (an empty index is not listed)
+  pagefind/vocabulary/ the site's words by length ("7.txt"), most frequent first
+"""
+
+import hashlib
+import html
+import json
+import math
+import re
+import shutil
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from harvester import pagefind
+from harvester.files import write_atomic
+from harvester.model import Entry, split_body
+
+SEARCH_DIR = "pagefind"
+MANIFEST = "shards.json"
+WORDS_FILE = "kb-words.json"
+# Entries per index. Pagefind holds an index in memory while writing it, at about 85 KB per
+# page, so 5,000 entries peak near 450 MB; every extra index costs a query one more chunk
+# download per word, so they are not made smaller than memory needs.
+SHARD_SIZE = 5000
+FORMAT = 1  # bump when the records change shape: every index is rebuilt
+# Files of Pagefind's own search UIs; the site has its own search page.
+_UNUSED = ("pagefind-ui.*", "pagefind-component-ui.*", "pagefind-modular-ui.*", "pagefind-highlight.js")
+_WORD = re.compile(r"[^\W_]+")
+_ATTRIBUTE_LIST = re.compile(r"\{:[^}]*\}")
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_URL = re.compile(r"https?://\S+")
+_TAG = re.compile(r"<[^>]+>")
+
+
+@dataclass(frozen=True)
+class Report:
+    shards: int
+    reindexed: int  # indexes rebuilt by this run
+
+
+def page_record(entry: Entry) -> str:
+    """What Pagefind indexes for an entry: title (weighted as a heading), tags, question and
+    chosen answer as text, and the filters; none of the page's chrome."""
+    question, answer = split_body(entry.body)
+    answer_meta = entry.meta.get("answer") or {}
+    filters = {
+        "tag": entry.tags,
+        "source": [(entry.meta.get("source") or {}).get("name") or entry.id.split(":", 1)[0]],
+        "answer": [answer_meta.get("how_chosen") or entry.meta.get("kind", "faq")],
+        "verified": ["yes" if entry.meta.get("verified_at") else "no"],
+    }
+    filter_elements = "".join(
+        f'<span data-pagefind-filter="{html.escape(name)}:{html.escape(value.replace(",", " "))}"></span>'
+        for name, values in filters.items() for value in values
+    )
+    return (
+        f"<html><body><h1 data-pagefind-meta=\"title\">{html.escape(entry.title)}</h1>"
+        f"<h3>{html.escape(' '.join(entry.tags))}</h3>"
+        f"<p>{html.escape(_plain(question))}</p><p>{html.escape(_plain(answer))}</p>"
+        f"{filter_elements}</body></html>"
+    )
+
+
+def write(site_dir: Path, records: dict[str, tuple[str, str]], language: str, full: bool = False) -> Report:
+    """Make `site_dir/pagefind` index exactly `records` ({entry id: (url, record html)}),
+    rebuilding only the indexes whose entries changed (every index when `full`)."""
+    folder = site_dir / SEARCH_DIR
+    previous = {} if full else _read_manifest(folder)
+    count = _shard_count(len(records), previous.get("count", 0))
+    shards: list[dict[str, tuple[str, str]]] = [{} for _ in range(count)]
+    for entry_id, record in records.items():
+        shards[_shard_of(entry_id, count)][entry_id] = record
+    digests = [_digest(shard, language) for shard in shards]
+    old_digests = previous.get("digests", []) if previous.get("count") == count else []
+    stale = [number for number in range(count)
+             if number >= len(old_digests) or old_digests[number] != digests[number]
+             or not (folder / str(number) / "pagefind-entry.json").is_file()]
+    if stale:
+        with pagefind.Indexer() as indexer:
+            for number in stale:
+                _rebuild_shard(indexer, folder, number, shards[number], language)
+    _remove_other_shards(folder, count)
+    lengths = _write_vocabulary(folder, count)
+    manifest = {"format": FORMAT, "shards": [f"{number}/" for number in range(count) if shards[number]],
+                "vocabulary": lengths, "count": count, "digests": digests}
+    write_atomic(folder / MANIFEST, json.dumps(manifest, indent=1) + "\n")
+    return Report(shards=count, reindexed=len(stale))
+
+
+def _rebuild_shard(indexer: "pagefind.Indexer", folder: Path, number: int, shard: dict[str, tuple[str, str]],
+                   language: str) -> None:
+    # Written beside the live index and swapped in, so a crash leaves the old one whole.
+    fresh, live = folder / f".{number}.new", folder / str(number)
+    shutil.rmtree(fresh, ignore_errors=True)
+    indexer.index(sorted(shard.values()), fresh, language)
+    for pattern in _UNUSED:
+        for unused in fresh.glob(pattern):
+            unused.unlink()
+    words = Counter(word for _, record in shard.values() for word in set(_words(record)))
+    write_atomic(fresh / WORDS_FILE, json.dumps(words, ensure_ascii=False, sort_keys=True))
+    shutil.rmtree(live, ignore_errors=True)
+    fresh.rename(live)
+
+
+def _write_vocabulary(folder: Path, count: int) -> list[int]:
+    """Every word of the site, one file per word length, most frequent first: the search page
+    loads only the lengths one edit away from a word it could not find."""
+    words: Counter = Counter()
+    for number in range(count):
+        words.update(json.loads((folder / str(number) / WORDS_FILE).read_text(encoding="utf-8")))
+    by_length: dict[int, list[str]] = {}
+    for word, _ in sorted(words.items(), key=lambda item: (-item[1], item[0])):
+        by_length.setdefault(len(word), []).append(word)
+    vocabulary = folder / "vocabulary"
+    for length, listed in by_length.items():
+        write_atomic(vocabulary / f"{length}.txt", "\n".join(listed) + "\n")
+    for old in vocabulary.glob("*.txt"):
+        if int(old.stem) not in by_length:
+            old.unlink()
+    return sorted(by_length)
+
+
+def _words(record: str) -> list[str]:
+    """The words a typo could be corrected to: letters (any script) and digits, 3 to 24 long,
+    with at least one letter."""
+    text = html.unescape(_TAG.sub(" ", record)).lower()
+    return [word for word in _WORD.findall(text) if 3 <= len(word) <= 24 and not word.isdigit()]
+
+
+def _plain(markdown: str) -> str:
+    """Markdown as the words a reader sees: link targets, URLs, tags and attribute lists out."""
+    text = _ATTRIBUTE_LIST.sub(" ", markdown)
+    text = _LINK.sub(r"\1", text)
+    text = _URL.sub(" ", text)
+    return _TAG.sub(" ", text)
+
+
+def _shard_count(entries: int, current: int) -> int:
+    # The count changes only when the entries outgrow it (or shrink far below it): a new
+    # count moves most entries to another index, so everything is reindexed.
+    if current and entries <= current * SHARD_SIZE * 1.5 and entries > (current - 1) * SHARD_SIZE * 0.5:
+        return current
+    return max(1, math.ceil(entries / SHARD_SIZE))
+
+
+def _shard_of(entry_id: str, count: int) -> int:
+    return int(hashlib.sha1(entry_id.encode()).hexdigest()[:8], 16) % count
+
+
+def _digest(shard: dict[str, tuple[str, str]], language: str) -> str:
+    digest = hashlib.sha256(f"{FORMAT}\0{pagefind.version()}\0{language}".encode())
+    for entry_id in sorted(shard):
+        url, record = shard[entry_id]
+        digest.update(f"\0{url}\0{record}".encode())
+    return digest.hexdigest()
+
+
+def _read_manifest(folder: Path) -> dict:
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # no index yet, or an unreadable one: everything is rebuilt
+    return manifest if isinstance(manifest, dict) and manifest.get("format") == FORMAT else {}
+
+
+def _remove_other_shards(folder: Path, count: int) -> None:
+    for child in folder.iterdir():
+        if child.is_dir() and child.name != "vocabulary" and not (child.name.isdigit() and int(child.name) < count):
+            shutil.rmtree(child)

@@ -1,0 +1,202 @@
+"""kb build redoes only what changed, and is never wrong about what that is: one changed entry
+re-renders its page and the pages listing it, and reindexes the one search index holding it;
+a config or theme change, a removed entry or an interrupted build are all accounted for."""
+
+import html
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from harvester import build as build_module
+from harvester import engine, search, store
+from harvester.errors import KbError
+
+
+@pytest.fixture
+def built(harvested):
+    harvested("approve", "--all", "--by", "ana")
+    harvested("build")
+    return harvested
+
+
+def html_files(site: Path) -> dict[str, int]:
+    """Every rendered page, with its modification time in nanoseconds."""
+    return {p.relative_to(site).as_posix(): p.stat().st_mtime_ns for p in site.rglob("*.html")}
+
+
+def entry_file(kb, entry_id: str) -> Path:
+    return store.entry_path(kb.root, entry_id)
+
+
+def replace_in_entry(kb, entry_id: str, old: str, new: str) -> None:
+    path = entry_file(kb, entry_id)
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def entries(kb) -> list[dict]:
+    return json.loads((kb.root / "site" / "api" / "entries.json").read_text())
+
+
+def test_one_changed_answer_renders_one_page_and_reindexes_its_index(built):
+    site = built.root / "site"
+    before = html_files(site)
+    record = entries(built)[0]
+    page = f"{record['url']}index.html"
+    body_line = entry_file(built, record["id"]).read_text().rstrip().splitlines()[-1]
+    replace_in_entry(built, record["id"], body_line, body_line + " Zyzzogeton settles it.")
+
+    output = built("build").output
+
+    assert "1 changed" in output and "search: 1 of 1 indexes rebuilt" in output
+    after = html_files(site)
+    assert sorted(name for name in after if after[name] != before[name]) == sorted([page, "404.html"])
+    assert "Zyzzogeton" in (site / page).read_text()
+    assert "zyzzogeton" in (site / "pagefind" / "vocabulary" / "10.txt").read_text().split()
+
+
+def test_a_new_title_also_renders_the_pages_that_list_the_entry(built):
+    site = built.root / "site"
+    before = html_files(site)
+    record = next(r for r in entries(built) if r["tags"])
+    replace_in_entry(built, record["id"], f"title: {record['title']}", "title: Quokka provisioning explained")
+
+    built("build")
+
+    after = html_files(site)
+    rendered = {name for name in after if after[name] != before[name]}
+    tag_pages = {f"tags/{tag}/index.html" for tag in record["tags"]}
+    assert {f"{record['url']}index.html", "index.html"} | tag_pages <= rendered
+    untouched_entries = [r for r in entries(built) if r["id"] != record["id"]]
+    assert not rendered & {f"{r['url']}index.html" for r in untouched_entries}
+    for tag_page in tag_pages:
+        assert "Quokka provisioning explained" in (site / tag_page).read_text()
+
+
+def test_a_rejected_entry_leaves_pages_listings_and_search(built):
+    site = built.root / "site"
+    record = next(r for r in entries(built) if r["tags"])
+    unique = "Snarkwobble"
+    body_line = entry_file(built, record["id"]).read_text().rstrip().splitlines()[-1]
+    replace_in_entry(built, record["id"], body_line, f"{body_line} {unique}.")
+    built("build")
+    assert unique.lower() in (site / "pagefind" / "vocabulary" / f"{len(unique)}.txt").read_text().split()
+
+    built("reject", record["id"], "--reason", "wrong", "--by", "ana")
+    built("build")
+
+    assert not (site / record["url"] / "index.html").exists()
+    assert record["id"] not in {r["id"] for r in entries(built)}
+    listing_pages = [site / "index.html", *(site / "tags").rglob("index.html")]
+    assert not any(record["title"] in p.read_text() for p in listing_pages)
+    vocabulary = site / "pagefind" / "vocabulary" / f"{len(unique)}.txt"
+    assert not vocabulary.exists() or unique.lower() not in vocabulary.read_text().split()
+    fragments = b"".join(p.read_bytes() for p in (site / "pagefind").rglob("*.pf_fragment"))
+    assert json.loads((site / "pagefind" / "shards.json").read_text())["shards"] == ["0/"]
+    assert fragments  # the index still holds the other entries; the browser test searches it
+
+
+def test_a_config_change_renders_every_page_again(built):
+    site = built.root / "site"
+    config = built.root / "mkdocs.yml"
+    config.write_text(re.sub(r"^site_name: .*$", 'site_name: "Renamed base"', config.read_text(), flags=re.MULTILINE))
+
+    output = built("build").output
+
+    assert "all rendered" in output
+    pages = list(site.rglob("index.html"))
+    assert len(pages) > 11 and all("Renamed base" in p.read_text() for p in pages)
+
+
+def test_a_theme_override_change_renders_every_page_again(built):
+    site = built.root / "site"
+    overrides = built.root / "overrides"
+    (overrides / "partials").mkdir(parents=True)
+    (overrides / "partials" / "copyright.html").write_text("<p>Team alpha</p>\n")
+    config = built.root / "mkdocs.yml"
+    config.write_text(config.read_text().replace("  name: material\n", "  name: material\n  custom_dir: overrides\n"))
+    built("build")
+    assert all("Team alpha" in p.read_text() for p in site.rglob("index.html"))
+
+    (overrides / "partials" / "copyright.html").write_text("<p>Team beta</p>\n")
+    output = built("build").output
+
+    assert "all rendered" in output
+    assert all("Team beta" in p.read_text() for p in site.rglob("index.html"))
+
+
+def test_full_renders_and_reindexes_everything(built):
+    output = built("build", "--full").output
+    assert "all rendered" in output and "search: 1 of 1 indexes rebuilt" in output
+    again = built("build").output
+    assert "0 changed" in again and "search: 0 of 1 indexes rebuilt" in again
+
+
+def test_an_interrupted_build_is_redone_whole(built, monkeypatch):
+    site = built.root / "site"
+
+    def crash(*args, **kwargs):
+        raise KbError("search index: the Pagefind indexer stopped")
+
+    monkeypatch.setattr(search, "write", crash)
+    record = entries(built)[0]
+    body_line = entry_file(built, record["id"]).read_text().rstrip().splitlines()[-1]
+    replace_in_entry(built, record["id"], body_line, body_line + " Interrupted.")
+    assert built("build", ok=False).exit_code == 1
+    assert not (site / build_module.BUILD_STATE).exists()
+    monkeypatch.undo()
+
+    assert "all rendered" in built("build").output
+
+
+def test_parallel_rendering_writes_exactly_what_one_process_writes(harvested, monkeypatch, tmp_path):
+    harvested("approve", "--all", "--by", "ana")
+    monkeypatch.setattr(build_module, "_cores", lambda: 1)
+    build_module.build(harvested.root, tmp_path / "serial")
+    monkeypatch.setattr(build_module, "_cores", lambda: 3)
+    build_module.build(harvested.root, tmp_path / "parallel", full=True)
+
+    def tree(folder: Path) -> dict[str, bytes]:  # what MkDocs rendered; the search index is not its work
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*")
+                if p.is_file() and not p.relative_to(folder).as_posix().startswith("pagefind/")}
+
+    serial, parallel = tree(tmp_path / "serial"), tree(tmp_path / "parallel")
+    assert sorted(serial) == sorted(parallel)
+    assert [name for name in serial if serial[name] != parallel[name]] == []
+
+
+def test_several_indexes_each_rebuilt_only_for_their_own_entries(built, monkeypatch):
+    monkeypatch.setattr(search, "SHARD_SIZE", 4)
+    site = built.root / "site"
+    first = built("build").output
+    assert "search: 3 of 3 indexes rebuilt" in first
+    # Listed are the indexes with entries: the browser loads Pagefind from the first one.
+    listed = json.loads((site / "pagefind" / "shards.json").read_text())["shards"]
+    counts = {shard: sum(language["page_count"] for language in json.loads(
+        (site / "pagefind" / shard / "pagefind-entry.json").read_text())["languages"].values()) for shard in listed}
+    assert sum(counts.values()) == len(entries(built)) and 0 not in counts.values()
+    assert (site / "pagefind" / listed[0] / "pagefind.js").is_file() and list((site / "pagefind" / listed[0]).glob("wasm.en.*"))
+
+    record = entries(built)[0]
+    body_line = entry_file(built, record["id"]).read_text().rstrip().splitlines()[-1]
+    replace_in_entry(built, record["id"], body_line, body_line + " Reindexed.")
+    assert "search: 1 of 3 indexes rebuilt" in built("build").output
+
+
+def test_the_search_record_holds_the_answer_not_the_page_chrome(built):
+    entry = next(e for e in store.load_all(built.root) if e.tags)
+    record = search.page_record(entry)
+    assert f'data-pagefind-meta="title">{html.escape(entry.title)}</h1>' in record
+    assert 'data-pagefind-filter="answer:accepted"' in record or 'data-pagefind-filter="answer:top-voted"' in record
+    assert all(f'data-pagefind-filter="tag:{tag}"' in record for tag in entry.tags)
+    assert "View the original thread" not in record and "](http" not in record
+    assert "http" not in re.sub(r"<[^>]+>", "", record)  # link targets are not words to find
+
+
+def test_removed_outputs_follow_the_site_layout(built):
+    config = engine.load(built.root / "mkdocs.yml", built.root / ".kb" / "pages", built.root / "site", nav=lambda name: [])
+    assert engine.output_of(config, "entries/acme/4.md") == built.root / "site" / "entries" / "acme" / "4" / "index.html"
+    assert engine.output_of(config, "api/entries.json") == built.root / "site" / "api" / "entries.json"

@@ -1,0 +1,145 @@
+"""Search as readers use it, in headless Chromium: the search page over a site whose index is
+split in several Pagefind indexes, its filters and shareable URL, typo correction, and an
+incremental build that changes what search finds."""
+
+import json
+
+import pytest
+from playwright.sync_api import expect
+
+from browser import chromium, serving
+from harvester import search, store
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def sharded(harvested, monkeypatch):
+    """The demo entries, approved and built into three search indexes."""
+    monkeypatch.setattr(search, "SHARD_SIZE", 4)
+    harvested("approve", "--all", "--by", "ana")
+    assert "search: 3 of 3 indexes rebuilt" in harvested("build").output
+    return harvested
+
+
+@pytest.fixture
+def browser_page():
+    with chromium() as browser:
+        page = browser.new_page()
+        page.errors = []
+        page.on("console", lambda message: message.type == "error" and page.errors.append(message.text))
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        yield page
+
+
+def api(kb) -> list[dict]:
+    return json.loads((kb.root / "site" / "api" / "entries.json").read_text())
+
+
+def found(page, url: str, query: str, **filters: str) -> list[str]:
+    """Entry URLs (relative to the site root) the search page lists for a search."""
+    return page.evaluate(
+        """async ([query, filters]) => {
+            await window.kbSearch.ready;
+            return (await window.kbSearch.run(query, filters, 50)).map(r => r.url.replace(/^(\\.\\.\\/)+/, ""));
+        }""", [query, filters])
+
+
+def listed(page) -> list[str]:
+    page.locator("[data-search-results] a").first.wait_for()
+    return [href.removeprefix("../") for href in page.locator("[data-search-results] a").evaluate_all("links => links.map(a => a.getAttribute('href'))")]
+
+
+def test_a_query_finds_its_entry_across_indexes_and_the_url_reproduces_it(sharded, browser_page):
+    page = browser_page
+    target = next(r for r in api(sharded) if "CrashLoopBackOff" in r["title"])
+    with serving(sharded.root / "site") as url:
+        page.goto(url + "search/")
+        page.locator("#kb-search-input").fill("CrashLoopBackOff")
+        expect(page.locator("[data-search-results] a").first).to_have_text(target["title"])
+        assert page.url == url + "search/?q=CrashLoopBackOff"
+
+        page.goto(url + "search/?q=CrashLoopBackOff")
+        assert listed(page)[0] == target["url"]
+        expect(page.locator("#kb-search-input")).to_have_value("CrashLoopBackOff")
+
+        # Every entry is in exactly one of the three indexes, and a filter-only search sees all.
+        everything = found(page, url, "", answer="accepted") + found(page, url, "", answer="top-voted")
+        assert sorted(everything) == sorted(r["url"] for r in api(sharded))
+    assert page.errors == []
+
+
+def test_a_filter_narrows_the_results_to_what_the_api_lists(sharded, browser_page):
+    page = browser_page
+    records = api(sharded)
+    vpn = {r["url"] for r in records if "vpn" in r["tags"]}
+    with serving(sharded.root / "site") as url:
+        page.goto(url + "search/?q=how")
+        unfiltered = set(found(page, url, "how"))
+        assert unfiltered - vpn and unfiltered & vpn  # the filter has something to narrow
+        page.locator("#kb-filter-tag").select_option("vpn")
+        expect(page).to_have_url(url + "search/?q=how&tag=vpn")
+        expect(page.locator("[data-search-results] a")).to_have_count(len(unfiltered & vpn))
+        assert set(listed(page)) == unfiltered & vpn
+
+        top_voted = {r["url"] for r in records if r["how_chosen"] == "top-voted"}
+        assert set(found(page, url, "", answer="top-voted")) == top_voted
+    assert page.errors == []
+
+
+def test_a_mistyped_word_is_corrected_from_the_site_vocabulary(sharded, browser_page):
+    page = browser_page
+    target = next(r for r in api(sharded) if "CrashLoopBackOff" in r["title"])
+    with serving(sharded.root / "site") as url:
+        # Pagefind itself forgives some typos, but not a wrong first letter.
+        page.goto(url + "search/?q=vrashloopbackoff")
+        assert listed(page)[0] == target["url"]
+        expect(page.locator("#kb-search-status")).to_contain_text("Showing results for “crashloopbackoff”")
+    assert page.errors == []
+
+
+def test_an_incremental_build_updates_what_search_finds(sharded, browser_page):
+    page = browser_page
+    changed, removed = api(sharded)[:2]
+    path = store.entry_path(sharded.root, changed["id"])
+    path.write_text(path.read_text().rstrip() + "\n\nThe fix is the quibblestrand setting.\n")
+    sharded("reject", removed["id"], "--reason", "outdated", "--by", "ana")
+    removed_word = next(word for word in removed["title"].split() if len(word) > 5)
+    output = sharded("build").output
+    assert "search: 3 of 3 indexes rebuilt" not in output and "all rendered" not in output
+
+    with serving(sharded.root / "site") as url:
+        page.goto(url + "search/")
+        assert found(page, url, "quibblestrand")[0] == changed["url"]
+        assert removed["url"] not in found(page, url, removed_word)
+        assert removed["url"] not in found(page, url, "", answer=removed["how_chosen"])
+    assert page.errors == []
+
+
+def test_pages_other_than_search_load_no_index(sharded, browser_page):
+    page = browser_page
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    with serving(sharded.root / "site") as url:
+        for path in ("", api(sharded)[0]["url"], "tags/"):
+            page.goto(url + path, wait_until="networkidle")
+        assert requests and not [r for r in requests if "pagefind" in r or "search_index" in r]
+        assert all(r.startswith(url) for r in requests)
+    assert page.errors == []
+
+
+def test_the_header_search_box_and_the_keyboard(sharded, browser_page):
+    page = browser_page
+    with serving(sharded.root / "site") as url:
+        page.goto(url + api(sharded)[0]["url"])
+        page.get_by_role("searchbox", name="Search").fill("vpn")
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(url + "search/?q=vpn")
+        first = page.locator("[data-search-results] a").first
+        first.wait_for()
+        page.locator("#kb-search-input").press("ArrowDown")
+        expect(first).to_be_focused()
+        page.keyboard.press("Enter")
+        expect(page).not_to_have_url(url + "search/?q=vpn")
+        expect(page.locator("h1")).to_contain_text("VPN")
+    assert page.errors == []
