@@ -11,11 +11,13 @@ os.umask(_UMASK)
 NEW_FILE_MODE = 0o666 & ~_UMASK
 
 
-def write_atomic(path: Path, text: str) -> bool:
+def write_atomic(path: Path, text: str, durable: bool = True) -> bool:
     """Write `text` to `path` unless it already holds exactly that; return whether it wrote.
 
     Skipping identical content keeps re-runs byte-for-byte no-ops (and mtimes untouched,
-    which the incremental site build relies on).
+    which the incremental site build relies on). `durable=False` skips the flushes to disk,
+    for files derived from others that the next run compares and rewrites anyway: a reader
+    still never sees half a file, but a power cut may lose the newest version.
     """
     data = text.encode("utf-8")
     try:
@@ -29,13 +31,15 @@ def write_atomic(path: Path, text: str) -> bool:
         os.fchmod(fd, NEW_FILE_MODE)
         with os.fdopen(fd, "wb") as out:
             out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
+            if durable:
+                out.flush()
+                os.fsync(out.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    if durable:
+        _fsync_dir(path.parent)
     return True
 
 

@@ -140,8 +140,11 @@ def lay_out(published: Published, templates: jinja2.Environment, site_name: str,
 
 
 def write_tree(docs_dir: Path, pages: dict[str, str]) -> list[str]:
-    """Make `docs_dir` hold exactly `pages`; return the paths written (new or changed)."""
-    changed = [path for path, text in pages.items() if write_atomic(docs_dir / path, text)]
+    """Make `docs_dir` hold exactly `pages`; return the paths written (new or changed).
+
+    The tree is derived from content/ and compared page by page on every build, so it is
+    written without flushing each page to disk (a build of 20,000 pages spent seconds there)."""
+    changed = [path for path, text in pages.items() if write_atomic(docs_dir / path, text, durable=False)]
     for stale in sorted(docs_dir.rglob("*"), reverse=True):
         relative = stale.relative_to(docs_dir).as_posix()
         if stale.is_file() and relative not in pages:
