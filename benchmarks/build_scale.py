@@ -1,0 +1,359 @@
+"""Build a site of N generated entries with kb, then the same pages with stock Material for MkDocs.
+
+Usage: python benchmarks/build_scale.py N [--no-stock] [--keep DIR]
+
+Entries are remixed from the real Stack Exchange dumps in ../shared/data/stackexchange (titles,
+question and answer paragraphs, code blocks and tags, seeded: the same N gives the same files).
+Measured for `kb build`: wall time and peak memory of the whole process tree (summed Pss,
+sampled every 50 ms), site size, median entry page, search index; then a rebuild after one
+entry changed (and whether a search for the word it gained finds it); then, in headless
+Chromium, the bytes a search query transfers and the search bytes an entry page fetches
+(as served by http.server: uncompressed). Unless --no-stock, the Markdown tree kb laid out is built again
+by `mkdocs build` with the stock search plugin, and measured the same way.
+`generate(root, n)` is importable: benchmarks/search_quality.py adds its distractors with it.
+"""
+
+import argparse
+import functools
+import itertools
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import yaml
+
+from harvester.convert import html_to_markdown
+from harvester.model import fingerprint
+from harvester.sources.stackexchange_dump import parse_tags
+from harvester.xmlstream import rows  # ElementTree iterparse, DTDs and entities refused
+
+REPO = Path(__file__).resolve().parent.parent
+DUMPS = REPO.parent / "shared" / "data" / "stackexchange"
+SOURCE = "bench"
+NEW_WORD = "zorbliquantic"  # made up: in no dump, added to one entry before the rebuild
+FIRST = ("Ada", "Bilal", "Chen", "Dagny", "Emeka", "Farah", "Goran", "Hana", "Ivan", "Jun", "Kofi", "Lena",
+         "Mateo", "Noor", "Olga", "Pavel", "Quinn", "Rosa", "Sanjay", "Tomasz", "Uma", "Vera", "Wei", "Yusuf")
+LAST = ("Okafor", "Lindqvist", "Souza", "Raman", "Novak", "Haddad", "Tanaka", "Moreau", "Kowalski", "Nguyen",
+        "Petrov", "Mensah", "Costa", "Iyer", "Schmidt", "Alvarez", "Park", "Dubois", "Ferrari", "Kim")
+TAG_COUNTS, TAG_WEIGHTS = (1, 2, 3, 4, 5), (15, 30, 30, 15, 10)  # tags per question, as on real sites
+START = datetime(2022, 7, 1, tzinfo=UTC)  # dates spread over three years from here
+JOIN_WORDS = "of for in with on to and using between from by when without into over vs"
+JOINS = frozenset(JOIN_WORDS.split())
+FENCE = re.compile(r"^\s*(`{3,}|~{3,})", re.MULTILINE)
+STOP_WORDS = ("a an and are as at be but by can do does for from how i if in is it of on or the to what "
+              "when where which who why with without you your my we this that there using use")
+STOP = frozenset(STOP_WORDS.split())
+
+
+@dataclass
+class Corpus:
+    """Material to remix, each piece as (origin "<dump folder>/<post id>", piece)."""
+
+    titles: list[tuple[str, list[str]]]  # each real title, as words
+    prose: list[tuple[str, str]]  # paragraphs that can open a post
+    questions: list[tuple[str, str]]  # question paragraphs, code blocks included
+    answers: list[tuple[str, str]]
+    tags: list[str]
+    tag_cumulative: list[int]  # cumulative question counts: tags drawn as often as sites use them
+
+
+@functools.cache
+def load_corpus() -> Corpus:
+    titles, prose, questions, answers, tags = [], [], [], [], Counter()
+    for posts in sorted(DUMPS.glob("*/Posts.xml")):
+        for row in rows(posts, "posts"):
+            if row.get("PostTypeId") not in ("1", "2"):
+                continue
+            origin = f"{posts.parent.name}/{row['Id']}"
+            blocks = [(origin, block) for block in _blocks(html_to_markdown(row.get("Body", ""), None))]
+            (questions if row["PostTypeId"] == "1" else answers).extend(blocks)
+            prose.extend(block for block in blocks if not FENCE.match(block[1]))
+            if row.get("Title"):
+                titles.append((origin, row["Title"].split()))
+        for row in rows(posts.with_name("Tags.xml"), "tags"):
+            if int(row.get("Count", "0")) > 0:
+                tags[parse_tags(f"<{row['TagName']}>")[0]] += int(row["Count"])
+    if not titles:
+        raise SystemExit(f"no Stack Exchange dumps found in {DUMPS}")
+    names = sorted(tags)
+    return Corpus(titles, prose, questions, answers, names, list(itertools.accumulate(tags[name] for name in names)))
+
+
+def _blocks(markdown: str) -> list[str]:
+    """Paragraphs, each code fence or $$ display formula kept whole; no images or headings."""
+    blocks, pending = [], []
+    for chunk in markdown.split("\n\n"):
+        pending.append(chunk)
+        text = "\n\n".join(pending).strip()
+        if len(FENCE.findall(text)) % 2 or text.count("$$") % 2:
+            continue  # inside a fence or a formula: the blank line belongs to it
+        pending = []
+        if len(text) >= 40 and "![" not in text and not text.startswith(("#", "---", "***", "* * *")):
+            blocks.append(text)
+    return blocks
+
+
+def generate(root: Path, n: int, seed: int = 0, source: str = SOURCE, exclude: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
+    """Write n approved entries to root/content/<source>/<k>.md; return their (id, title).
+    Nothing is taken from the posts in `exclude` ("<dump folder>/<post id>")."""
+    corpus, rng = load_corpus(), random.Random(seed)
+    if exclude:
+        def kept(pieces: list[tuple]) -> list[tuple]:
+            return [piece for piece in pieces if piece[0] not in exclude]
+
+        corpus = replace(corpus, titles=kept(corpus.titles), prose=kept(corpus.prose),
+                         questions=kept(corpus.questions), answers=kept(corpus.answers))
+    folder = root / "content" / source
+    folder.mkdir(parents=True, exist_ok=True)
+    made = []
+    for k in range(1, n + 1):
+        meta, body = _entry(corpus, rng, source, k)
+        header = yaml.dump(meta, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False,
+                           allow_unicode=True, width=100)
+        (folder / f"{k}.md").write_text(f"---\n{header}---\n\n{body.strip()}\n", encoding="utf-8")
+        made.append((meta["id"], meta["title"]))
+    return made
+
+
+def _entry(corpus: Corpus, rng: random.Random, source: str, k: int) -> tuple[dict, str]:
+    title = _title(corpus, rng)
+    tags, count = [], rng.choices(TAG_COUNTS, TAG_WEIGHTS)[0]
+    while len(tags) < count:
+        tag = rng.choices(corpus.tags, cum_weights=corpus.tag_cumulative)[0]
+        tags += [tag] * (tag not in tags)
+    question = [rng.choice(corpus.prose)[1]] + [block for _, block in rng.sample(corpus.questions, rng.randint(0, 2))]
+    answer = [rng.choice(corpus.prose)[1]] + [block for _, block in rng.sample(corpus.answers, rng.randint(0, 4))]
+    body = ("\n\n".join(question) + "\n\n## Accepted answer {: #answer .kb-answer .kb-accepted }\n\n"
+            + "\n\n".join(answer) + "\n")
+    asked = START + timedelta(seconds=rng.randrange(3 * 365 * 86400))
+    answered = asked + timedelta(seconds=int(rng.expovariate(1 / 86400)) + 60)
+    updated = answered + timedelta(seconds=int(rng.expovariate(1 / (20 * 86400))))
+    reviewed = updated + timedelta(seconds=rng.randrange(14 * 86400))
+    url = f"https://{source}.example/q/{k}"
+    meta = {
+        "id": f"{source}:{k}", "title": title[:1].upper() + title[1:], "status": "approved", "kind": "faq",
+        "tags": tags,
+        "source": {"name": source, "type": "stackexchange-dump", "url": url, "updated_at": _iso(updated),
+                   "audience": "public"},
+        "question": {"author": _person(rng), "asked_at": _iso(asked), "score": int(rng.paretovariate(1.5)) - 1,
+                     "url": url},
+        "answer": {"how_chosen": "accepted", "author": _person(rng), "answered_at": _iso(answered),
+                   "score": int(rng.paretovariate(1.2)), "url": f"https://{source}.example/a/{k}"},
+        "reviewed_by": _person(rng), "reviewed_at": _iso(reviewed),
+    }
+    meta["source"]["fingerprint"] = fingerprint(meta, body)
+    return meta, body
+
+
+def _title(corpus: Corpus, rng: random.Random) -> str:
+    """One real title up to a joining word ("of", "in", ...), another from one; never a real title whole."""
+    while True:
+        first, second = rng.choice(corpus.titles)[1], rng.choice(corpus.titles)[1]
+        cuts = [i for i, word in enumerate(first) if i >= 2 and word.lower() in JOINS]
+        starts = [i for i, word in enumerate(second) if i >= 1 and word.lower() in JOINS]
+        if cuts and starts and first is not second:
+            return " ".join(first[: rng.choice(cuts)] + second[rng.choice(starts):])
+
+
+def _person(rng: random.Random) -> str:
+    return f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def run_measured(args: list[str], cwd: Path | None = None) -> tuple[float, float]:
+    """(seconds, peak MiB of the memory of the process and all its descendants together)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, tree_rss_kib(process.pid))
+        time.sleep(0.05)
+    elapsed = time.perf_counter() - start
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{process.stderr.read().decode()}")
+    return elapsed, peak / 1024
+
+
+def tree_rss_kib(pid: int) -> int:
+    """Summed proportional set size (Pss) of a process tree: memory the forked renderers still
+    share with their parent is counted once, not once per process as summed VmRSS would."""
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            rollup = Path(f"/proc/{current}/smaps_rollup").read_text()
+            total += int(re.search(r"^Pss:\s+(\d+)", rollup, re.MULTILINE).group(1))
+            for children in Path(f"/proc/{current}/task").glob("*/children"):
+                pending.extend(int(child) for child in children.read_text().split())
+        except (OSError, AttributeError):  # gone meanwhile, or a zombie without VmRSS
+            continue
+    return total
+
+
+def site_figures(site: Path, index: Path) -> dict:
+    """Size and files of the site and of its search index (a folder or one file); median entry page."""
+    def sizes(paths) -> list[int]:
+        return [path.stat().st_size for path in paths if path.is_file()]
+
+    every, pages = sizes(site.rglob("*")), sizes((site / "entries").rglob("index.html"))
+    search = sizes(index.rglob("*") if index.is_dir() else [index])
+    return {"site MiB": sum(every) / 2**20, "site files": len(every),
+            "median entry page KiB": statistics.median(pages or [0]) / 1024,
+            "search index MiB": sum(search) / 2**20, "search index files": len(search)}
+
+
+def rebuild_figures(args: list[str], cwd: Path | None, site: Path, markdown: Path, word: str) -> dict:
+    """Append a sentence with `word` to a Markdown file (an entry's answer ends the file), build
+    again: time, peak memory, and how many files of the site were written."""
+    def snapshot() -> dict[Path, tuple[int, int]]:
+        return {path: (path.stat().st_mtime_ns, path.stat().st_size) for path in site.rglob("*") if path.is_file()}
+
+    before = snapshot()
+    markdown.write_text(markdown.read_text(encoding="utf-8").rstrip("\n") + f" This also holds for the {word} setting.\n",
+                        encoding="utf-8")
+    seconds, peak = run_measured(args, cwd)
+    after = snapshot()
+    written = sum(after.get(path) != stamp for path, stamp in before.items()) + len(after.keys() - before.keys())
+    return {"rebuild s": seconds, "rebuild peak MiB": peak, "files written by rebuild": written}
+
+
+def browser_figures(site: Path, query: str, entry_url: str, probe: tuple[str, str] | None = None) -> dict:
+    """Bytes a query moves on the search page (when given a query), the search bytes an entry
+    page fetches; with `probe` (word, page), prints whether searching the word finds the page."""
+    # The tests' Debian Chromium (never a downloaded one) and quiet threaded server.
+    sys.path.insert(0, str(REPO / "tests"))
+    from browser import chromium, serving
+
+    def search_bytes(page, url: str, ready=None) -> tuple[int, int]:
+        finished = []
+        page.on("requestfinished", lambda request: finished.append(request))
+        page.goto(url)
+        if ready:
+            page.wait_for_selector(ready, timeout=120_000)
+        page.wait_for_load_state("networkidle")
+        hits = [r for r in finished if "/pagefind/" in r.url or r.url.endswith("search_index.json")]
+        return sum(map(transferred, hits)), len(hits)
+
+    figures = {}
+    with chromium() as browser, serving(site) as base:
+        context = browser.new_context()
+        context.route(re.compile(r"^(?!http://127\.0\.0\.1)"), lambda route: route.abort())  # nothing from the internet
+        if query:
+            page = context.new_page()
+            size, count = search_bytes(page, f"{base}search/?q={query}", "[data-search-results] a")
+            figures["query KiB"], figures["query requests"] = size / 1024, count
+            if probe:
+                found = page.evaluate("""async ([word]) => { await window.kbSearch.ready;
+                    return (await window.kbSearch.run(word, {}, 5)).map(r => new URL(r.url, location.href).pathname); }""",
+                                      [probe[0]])
+                print(f"search for {probe[0]!r} after the rebuild finds {probe[1]}: {'/' + probe[1] in found}")
+        size, count = search_bytes(context.new_page(), base + entry_url)
+        figures["entry page search KiB"], figures["entry page search requests"] = size / 1024, count
+    return figures
+
+
+def transferred(request) -> int:
+    """Bytes received for one request; Chromium reports a worker's own script as 0, so then
+    the response's Content-Length (the test server sends it, uncompressed)."""
+    sizes = request.sizes()
+    body = sizes["responseBodySize"]
+    if not body and (response := request.response()):
+        body = int(response.headers.get("content-length", 0))
+    return body + sizes["responseHeadersSize"]
+
+
+def stock_project(root: Path, folder: Path) -> None:
+    """A plain Material for MkDocs project with the pages kb laid out, entries out of nav."""
+    shutil.copytree(root / ".kb" / "pages", folder / "docs")
+    for page in (folder / "docs").glob("*.md"):  # kb's own search page needs kb's theme overrides
+        if re.search(r"^template:", page.read_text(encoding="utf-8").split("\n---", 1)[0], re.MULTILINE):
+            page.unlink()
+    workspace = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
+    config = {"site_name": workspace.get("site_name", "Knowledge base"), "theme": {"name": "material"},
+              "plugins": ["search"], "markdown_extensions": workspace.get("markdown_extensions", []),
+              "nav": ["index.md", "tags/index.md"]}
+    (folder / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+
+
+def kb(*args: str) -> list[str]:
+    return [sys.executable, "-m", "harvester", *args]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", type=int)
+    parser.add_argument("--no-stock", action="store_true", help="skip the stock Material for MkDocs build")
+    parser.add_argument("--keep", type=Path, help="build in this folder (kept) instead of a temp one")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = (options.keep or Path(tmp) / "ws").resolve()
+        if subprocess.run(kb("init", str(root)), check=False, stdout=subprocess.DEVNULL).returncode:
+            raise SystemExit(1)  # kb said why (an existing workspace, for --keep)
+        started = time.perf_counter()
+        made = generate(root, options.n)
+        print(f"generated {options.n} entries in {time.perf_counter() - started:.1f} s")
+        results = {"kb": measure_kb(root, made)}
+        if not options.no_stock:
+            results["stock"] = measure_stock(root, Path(tmp) / "stock")
+    print_table(options.n, results)
+
+
+def measure_kb(root: Path, made: list[tuple[str, str]]) -> dict:
+    site, build = root / "site", kb("build", "--root", str(root))
+    figures = dict(zip(("full build s", "full build peak MiB"), run_measured(build)))
+    index = site / "pagefind" if (site / "pagefind").is_dir() else site / "search" / "search_index.json"
+    print(f"kb search index: {index.relative_to(root)}")
+    figures.update(site_figures(site, index))
+    k = len(made) // 2 + 1
+    page = site / "entries" / SOURCE / str(k) / "index.html"
+    page_before = page.read_bytes()
+    figures.update(rebuild_figures(build, None, site, root / "content" / SOURCE / f"{k}.md", NEW_WORD))
+    print(f"rebuild: entry {SOURCE}:{k} page changed: {page.read_bytes() != page_before}, "
+          f"has the new word {NEW_WORD!r}: {NEW_WORD.encode() in page.read_bytes()}")
+    query = next((w for _, title in made for w in re.findall(r"[A-Za-z]{5,}", title) if w.lower() not in STOP), "qubit")
+    if (site / "search" / "index.html").is_file():
+        print(f"query: {query.lower()!r}")
+    else:
+        print("no search/index.html yet: bytes per query n/a")
+        query = ""
+    return figures | browser_figures(site, query.lower(), f"entries/{SOURCE}/1/", (NEW_WORD, f"entries/{SOURCE}/{k}/"))
+
+
+def measure_stock(root: Path, project: Path) -> dict:
+    """The same pages, built by `mkdocs build` with stock Material and its search plugin."""
+    stock_project(root, project)
+    site, build = project / "site", [sys.executable, "-m", "mkdocs", "build", "-q"]
+    figures = dict(zip(("full build s", "full build peak MiB"), run_measured(build, project)))
+    figures.update(site_figures(site, site / "search" / "search_index.json"))
+    entries = project / "docs" / "entries" / SOURCE
+    figures.update(rebuild_figures(build, project, site, entries / f"{len(list(entries.glob('*.md'))) // 2 + 1}.md", NEW_WORD))
+    return figures | browser_figures(site, "", f"entries/{SOURCE}/1/")
+
+
+def print_table(n: int, results: dict[str, dict]) -> None:
+    print(f"\nN = {n} entries, {os.cpu_count()} CPUs ({len(os.sched_getaffinity(0))} usable)")
+    columns = list(results)
+    print(f"{'':32}" + "".join(f"{name:>14}" for name in columns))
+    for metric in dict.fromkeys(key for figures in results.values() for key in figures):
+        cells = [results[name].get(metric) for name in columns]
+        shown = ["n/a" if cell is None else format(cell, ",.1f" if isinstance(cell, float) else ",") for cell in cells]
+        print(f"{metric:32}" + "".join(f"{cell:>14}" for cell in shown))
+    if "stock" in results:
+        print(f"kb full build / stock full build: {results['kb']['full build s'] / results['stock']['full build s']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
