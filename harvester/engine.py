@@ -57,6 +57,8 @@ def signature(config) -> str:
     for package in ("kb-harvester", "mkdocs", "mkdocs-material"):
         digest.update(f"\0{package} {version(package)}".encode())
     digest.update(repr(config.nav).encode())
+    # The workspace's custom_dir and kb's overrides come first (see `load`); the theme's own
+    # files are covered by its version.
     for folder in (Path(d) for d in config.theme.dirs[: 2 if config.theme.custom_dir else 1]):
         for file in sorted(path for path in folder.rglob("*") if path.is_file() and "__pycache__" not in path.parts):
             digest.update(f"\0{file.relative_to(folder)}\0".encode() + file.read_bytes())
