@@ -12,16 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from harvester import (
-    config,
-    engine,
-    linkcheck,
-    reports,
-    search,
-    site,
-    store,
-    templating,
-)
+from harvester import config, engine, linkcheck, reports, search, site, store, templating
 from harvester.files import write_atomic
 from harvester.lock import workspace_lock
 from harvester.model import Entry
@@ -73,8 +64,8 @@ def build(root: Path, out: Path | None = None, audience: str | None = None, full
                        rebuilt=rebuilt, search=indexed)
 
 
-def _search_records(published: site.Published, directory_urls: bool) -> dict[str, tuple[str, str]]:
-    return {entry.id: (site.entry_href(entry.id, directory_urls), search.page_record(entry))
+def _search_records(published: site.Published, directory_urls: bool) -> dict[str, search.Record]:
+    return {entry.id: search.record(entry, site.entry_href(entry.id, directory_urls))
             for entry in published.entries if not site.is_playbook(entry)}
 
 

@@ -6,6 +6,7 @@ Layout under the site (`pagefind/shards.json` says what the search page loads):
   pagefind/0/ ...      the indexes; the browser loads Pagefind's script from the first one
                        listed and merges the others into it (an empty index is not listed)
   pagefind/vocabulary/ the site's words by length ("7.txt"), most frequent first
+  pagefind/filters.json every filter value with its number of entries
 """
 
 import hashlib
@@ -25,6 +26,7 @@ from harvester.model import Entry, split_body
 SEARCH_DIR = "pagefind"
 MANIFEST = "shards.json"
 WORDS_FILE = "kb-words.json"
+FILTERS_FILE = "filters.json"
 # Entries per index. Pagefind holds an index in memory while writing it, at about 85 KB per
 # page, so 5,000 entries peak near 450 MB; every extra index costs a query one more chunk
 # download per word, so they are not made smaller than memory needs.
@@ -45,36 +47,47 @@ class Report:
     reindexed: int  # indexes rebuilt by this run
 
 
-def page_record(entry: Entry) -> str:
-    """What Pagefind indexes for an entry: title (weighted as a heading), tags, question and
-    chosen answer as text, and the filters; none of the page's chrome."""
+@dataclass(frozen=True)
+class Record:
+    """What Pagefind indexes for an entry, and the filter values it carries."""
+
+    url: str  # the entry page, relative to the site root
+    html: str
+    filters: dict[str, list[str]]
+
+
+def record(entry: Entry, url: str) -> Record:
+    """Title (weighted as a heading), tags, question and chosen answer as text, and the
+    filters; none of the page's chrome."""
     question, answer = split_body(entry.body)
-    answer_meta = entry.meta.get("answer") or {}
     filters = {
         "tag": entry.tags,
         "source": [(entry.meta.get("source") or {}).get("name") or entry.id.split(":", 1)[0]],
-        "answer": [answer_meta.get("how_chosen") or entry.meta.get("kind", "faq")],
+        "answer": [(entry.meta.get("answer") or {}).get("how_chosen") or entry.meta.get("kind", "faq")],
         "verified": ["yes" if entry.meta.get("verified_at") else "no"],
     }
+    # Pagefind reads a comma in a filter attribute as the start of another filter.
+    filters = {name: [value.replace(",", " ") for value in values] for name, values in filters.items()}
     filter_elements = "".join(
-        f'<span data-pagefind-filter="{html.escape(name)}:{html.escape(value.replace(",", " "))}"></span>'
+        f'<span data-pagefind-filter="{html.escape(name)}:{html.escape(value)}"></span>'
         for name, values in filters.items() for value in values
     )
-    return (
+    page = (
         f"<html><body><h1 data-pagefind-meta=\"title\">{html.escape(entry.title)}</h1>"
         f"<h3>{html.escape(' '.join(entry.tags))}</h3>"
         f"<p>{html.escape(_plain(question))}</p><p>{html.escape(_plain(answer))}</p>"
         f"{filter_elements}</body></html>"
     )
+    return Record(url, page, filters)
 
 
-def write(site_dir: Path, records: dict[str, tuple[str, str]], language: str, full: bool = False) -> Report:
-    """Make `site_dir/pagefind` index exactly `records` ({entry id: (url, record html)}),
-    rebuilding only the indexes whose entries changed (every index when `full`)."""
+def write(site_dir: Path, records: dict[str, Record], language: str, full: bool = False) -> Report:
+    """Make `site_dir/pagefind` index exactly `records` ({entry id: record}), rebuilding only
+    the indexes whose entries changed (every index when `full`)."""
     folder = site_dir / SEARCH_DIR
     previous = {} if full else _read_manifest(folder)
     count = _shard_count(len(records), previous.get("count", 0))
-    shards: list[dict[str, tuple[str, str]]] = [{} for _ in range(count)]
+    shards: list[dict[str, Record]] = [{} for _ in range(count)]
     for entry_id, record in records.items():
         shards[_shard_of(entry_id, count)][entry_id] = record
     digests = [_digest(shard, language) for shard in shards]
@@ -88,25 +101,38 @@ def write(site_dir: Path, records: dict[str, tuple[str, str]], language: str, fu
                 _rebuild_shard(indexer, folder, number, shards[number], language)
     _remove_other_shards(folder, count)
     lengths = _write_vocabulary(folder, count)
+    _write_filter_counts(folder, records.values())
     manifest = {"format": FORMAT, "shards": [f"{number}/" for number in range(count) if shards[number]],
                 "vocabulary": lengths, "count": count, "digests": digests}
     write_atomic(folder / MANIFEST, json.dumps(manifest, indent=1) + "\n")
     return Report(shards=count, reindexed=len(stale))
 
 
-def _rebuild_shard(indexer: "pagefind.Indexer", folder: Path, number: int, shard: dict[str, tuple[str, str]],
+def _rebuild_shard(indexer: "pagefind.Indexer", folder: Path, number: int, shard: dict[str, Record],
                    language: str) -> None:
     # Written beside the live index and swapped in, so a crash leaves the old one whole.
     fresh, live = folder / f".{number}.new", folder / str(number)
     shutil.rmtree(fresh, ignore_errors=True)
-    indexer.index(sorted(shard.values()), fresh, language)
+    indexer.index(sorted((record.url, record.html) for record in shard.values()), fresh, language)
     for pattern in _UNUSED:
         for unused in fresh.glob(pattern):
             unused.unlink()
-    words = Counter(word for _, record in shard.values() for word in set(_words(record)))
+    words = Counter(word for record in shard.values() for word in set(_words(record.html)))
     write_atomic(fresh / WORDS_FILE, json.dumps(words, ensure_ascii=False, sort_keys=True))
     shutil.rmtree(live, ignore_errors=True)
     fresh.rename(live)
+
+
+def _write_filter_counts(folder: Path, records) -> None:
+    """Every filter's values with their entry counts, for the search page's filter menus:
+    asking Pagefind instead loads every filter chunk of every index (230 KB at 20,000 entries)
+    before the first query; this way it loads only the chunks of a filter in use."""
+    counts: dict[str, Counter] = {}
+    for record in records:
+        for name, values in record.filters.items():
+            counts.setdefault(name, Counter()).update(values)
+    write_atomic(folder / FILTERS_FILE, json.dumps({name: dict(sorted(values.items())) for name, values in counts.items()},
+                                                   ensure_ascii=False, sort_keys=True) + "\n")
 
 
 def _write_vocabulary(folder: Path, count: int) -> list[int]:
@@ -154,11 +180,10 @@ def _shard_of(entry_id: str, count: int) -> int:
     return int(hashlib.sha1(entry_id.encode()).hexdigest()[:8], 16) % count
 
 
-def _digest(shard: dict[str, tuple[str, str]], language: str) -> str:
+def _digest(shard: dict[str, Record], language: str) -> str:
     digest = hashlib.sha256(f"{FORMAT}\0{pagefind.version()}\0{language}".encode())
     for entry_id in sorted(shard):
-        url, record = shard[entry_id]
-        digest.update(f"\0{url}\0{record}".encode())
+        digest.update(f"\0{shard[entry_id].url}\0{shard[entry_id].html}".encode())
     return digest.hexdigest()
 
 

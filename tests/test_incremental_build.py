@@ -186,7 +186,7 @@ def test_several_indexes_each_rebuilt_only_for_their_own_entries(built, monkeypa
 
 def test_the_search_record_holds_the_answer_not_the_page_chrome(built):
     entry = next(e for e in store.load_all(built.root) if e.tags)
-    record = search.page_record(entry)
+    record = search.record(entry, "entries/x/").html
     assert f'data-pagefind-meta="title">{html.escape(entry.title)}</h1>' in record
     assert 'data-pagefind-filter="answer:accepted"' in record or 'data-pagefind-filter="answer:top-voted"' in record
     assert all(f'data-pagefind-filter="tag:{tag}"' in record for tag in entry.tags)
@@ -198,3 +198,11 @@ def test_removed_outputs_follow_the_site_layout(built):
     config = engine.load(built.root / "mkdocs.yml", built.root / ".kb" / "pages", built.root / "site", nav=lambda name: [])
     assert engine.output_of(config, "entries/acme/4.md") == built.root / "site" / "entries" / "acme" / "4" / "index.html"
     assert engine.output_of(config, "api/entries.json") == built.root / "site" / "api" / "entries.json"
+
+
+def test_filter_menus_count_what_the_site_publishes(built):
+    counts = json.loads((built.root / "site" / "pagefind" / "filters.json").read_text())
+    published = entries(built)
+    tags = sorted({tag for record in published for tag in record["tags"]})
+    assert counts["tag"] == {tag: sum(tag in r["tags"] for r in published) for tag in tags}
+    assert sum(counts["answer"].values()) == len(published) == sum(counts["verified"].values())

@@ -252,9 +252,13 @@ async function update() {
   }
 }
 
-// Fills each filter from the index, with counts; a filter without values stays hidden.
+// Fills each filter with its values and counts; a filter without values stays hidden. They
+// come from filters.json, not Pagefind's filters(), which would load every filter chunk of
+// every index before the first query.
 async function populateFilters() {
-  const available = await (await ready).pagefind.filters();
+  const response = await fetch(indexUrl("filters.json"));
+  if (!response.ok) throw new Error(`filters.json: HTTP ${response.status}`);
+  const available = await response.json();
   for (const name of FILTER_NAMES) {
     const select = selects[name];
     const chosen = select.value;
