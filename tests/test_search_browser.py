@@ -95,6 +95,17 @@ def test_a_mistyped_word_is_corrected_from_the_site_vocabulary(sharded, browser_
         page.goto(url + "search/?q=vrashloopbackoff")
         assert listed(page)[0] == target["url"]
         expect(page.locator("#kb-search-status")).to_contain_text("Showing results for “crashloopbackoff”")
+
+        # Pagefind finds something for this one (the longest known prefix): still corrected.
+        page.goto(url + "search/?q=crashlopbackoff")
+        expect(page.locator("#kb-search-status")).to_have_text(
+            "Showing results for “crashloopbackoff”: “crashlopbackoff” is not a word on this site.")
+        assert listed(page)[0] == target["url"]
+
+        # A word still being typed is not "corrected" under the reader's fingers.
+        page.locator("#kb-search-input").fill("")
+        page.locator("#kb-search-input").press_sequentially("crashloo")
+        expect(page.locator("#kb-search-status")).to_have_text("1 result for “crashloo”.")
     assert page.errors == []
 
 

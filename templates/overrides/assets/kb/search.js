@@ -104,10 +104,11 @@ async function correctWord(word) {
 }
 
 // The query with each unknown word replaced by its likeliest intended word, or null.
-async function correctQuery(query) {
+// `keepLast` leaves the last word alone: the reader may still be typing it.
+async function correctQuery(query, keepLast) {
   const parts = query.split(WORD_SEPARATOR);
   let changed = false;
-  for (let i = 0; i < parts.length; i += 2) {
+  for (let i = 0; i < parts.length - (keepLast ? 1 : 0); i += 2) {
     const correction = await correctWord(parts[i].toLowerCase());
     if (correction) [parts[i], changed] = [correction, true];
   }
@@ -121,16 +122,21 @@ async function pagefindSearch(query, filters) {
   return response.results;
 }
 
-// The results for a query and filters, falling back to a corrected query when a query with
-// words finds nothing. `corrected` is set only when the fallback found something.
-async function searchWithFallback(query, filters) {
+// The results for a query and filters, or for the query with its mistyped words corrected.
+// A word the site never uses is taken for a typo even when Pagefind found something: for an
+// unknown word it matches the longest known prefix ("bloch" for "blochx"), and merged indexes
+// add their own near words. `corrected` is set only when the corrected query found something;
+// `typing` spares the word being typed while results keep coming.
+async function searchWithFallback(query, filters, typing = false) {
   if (!query && Object.keys(filters).length === 0) return { results: [] };
   const results = await pagefindSearch(query, filters);
-  if (results.length > 0 || !query) return { results };
-  const corrected = await correctQuery(query);
+  if (!query) return { results };
+  const corrected = await correctQuery(query, typing && results.length > 0);
   if (!corrected) return { results };
   const correctedResults = await pagefindSearch(corrected, filters);
-  return correctedResults.length > 0 ? { results: correctedResults, corrected } : { results };
+  return correctedResults.length > 0
+    ? { results: correctedResults, corrected, originalFound: results.length > 0 }
+    : { results };
 }
 
 // Only filters with a value; Pagefind treats an empty value as a filter of its own.
@@ -182,7 +188,8 @@ function resultItem(data) {
   return element("li", "kb-result", heading, excerpt);
 }
 
-function describe(count, query, filters, corrected) {
+function describe(count, query, filters, corrected, originalFound) {
+  if (corrected && originalFound) return `Showing results for “${corrected}”: “${query}” is not a word on this site.`;
   if (corrected) return `No results for “${query}”. Showing results for “${corrected}”.`;
   const filtered = Object.keys(filters).length > 0;
   if (!query) {
@@ -233,7 +240,7 @@ async function showPage(fresh) {
   return items;
 }
 
-async function update() {
+async function update(typing = false) {
   clearTimeout(debounceTimer);
   const query = input.value.trim();
   const filters = currentFilters();
@@ -241,12 +248,13 @@ async function update() {
   const thisGeneration = ++generation;
   try {
     await ready;
-    const { results, corrected } = await searchWithFallback(query, filters);
+    const stillTyping = typing && !/\s$/.test(input.value);
+    const { results, corrected, originalFound } = await searchWithFallback(query, filters, stillTyping);
     if (thisGeneration !== generation) return;
     currentResults = results;
     await showPage(true);
     if (thisGeneration !== generation) return;
-    statusLine.textContent = describe(results.length, query, filters, corrected);
+    statusLine.textContent = describe(results.length, query, filters, corrected, originalFound);
   } catch (error) {
     if (thisGeneration === generation) showUnavailable(error);
   }
@@ -303,13 +311,13 @@ window.addEventListener("keydown", (event) => {
 
 input.addEventListener("input", () => {
   clearTimeout(debounceTimer);
-  debounceTimer = setTimeout(update, DEBOUNCE_MS);
+  debounceTimer = setTimeout(() => update(true), DEBOUNCE_MS);
 });
 form.addEventListener("submit", (event) => {
   event.preventDefault();
   update();
 });
-for (const select of Object.values(selects)) select.addEventListener("change", update);
+for (const select of Object.values(selects)) select.addEventListener("change", () => update());
 // Keyboard users carry on reading where the new results start.
 moreButton.addEventListener("click", () =>
   showPage(false).then((items) => items[0]?.querySelector("a").focus(), showUnavailable));
