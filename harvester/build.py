@@ -43,7 +43,8 @@ def build(root: Path, out: Path | None = None, audience: str | None = None, full
         published = _published(root, store.load_all(root), audience)
         mkdocs_config = engine.load(config_file, docs_dir, out, nav=functools.partial(site.nav, published))
         directory_urls = mkdocs_config["use_directory_urls"]
-        pages = site.lay_out(published, templating.environment(root), mkdocs_config["site_name"], directory_urls=directory_urls)
+        pages = site.lay_out(published, templating.environment(root), mkdocs_config["site_name"],
+                             directory_urls=directory_urls, site_url=mkdocs_config["site_url"])
         changed = site.write_tree(docs_dir, pages)
 
         signature = engine.signature(mkdocs_config)

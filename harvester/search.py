@@ -22,6 +22,7 @@ from pathlib import Path
 from harvester import pagefind
 from harvester.files import write_atomic
 from harvester.model import Entry, split_body
+from harvester.templating import plain_text
 
 SEARCH_DIR = "pagefind"
 MANIFEST = "shards.json"
@@ -35,9 +36,6 @@ FORMAT = 1  # bump when the records change shape: every index is rebuilt
 # Files of Pagefind's own search UIs; the site has its own search page.
 _UNUSED = ("pagefind-ui.*", "pagefind-component-ui.*", "pagefind-modular-ui.*", "pagefind-highlight.js")
 _WORD = re.compile(r"[^\W_]+")
-_ATTRIBUTE_LIST = re.compile(r"\{:[^}]*\}")
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_URL = re.compile(r"https?://\S+")
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -75,7 +73,7 @@ def record(entry: Entry, url: str) -> Record:
     page = (
         f"<html><body><h1 data-pagefind-meta=\"title\">{html.escape(entry.title)}</h1>"
         f"<h3>{html.escape(' '.join(entry.tags))}</h3>"
-        f"<p>{html.escape(_plain(question))}</p><p>{html.escape(_plain(answer))}</p>"
+        f"<p>{html.escape(plain_text(question))}</p><p>{html.escape(plain_text(answer))}</p>"
         f"{filter_elements}</body></html>"
     )
     return Record(url, page, filters)
@@ -158,14 +156,6 @@ def _words(record: str) -> list[str]:
     with at least one letter."""
     text = html.unescape(_TAG.sub(" ", record)).lower()
     return [word for word in _WORD.findall(text) if 3 <= len(word) <= 24 and not word.isdigit()]
-
-
-def _plain(markdown: str) -> str:
-    """Markdown as the words a reader sees: link targets, URLs, tags and attribute lists out."""
-    text = _ATTRIBUTE_LIST.sub(" ", markdown)
-    text = _LINK.sub(r"\1", text)
-    text = _URL.sub(" ", text)
-    return _TAG.sub(" ", text)
 
 
 def _shard_count(entries: int, current: int) -> int:

@@ -14,6 +14,7 @@ from pathlib import Path
 import jinja2
 from slugify import slugify
 
+from harvester import machine_pages
 from harvester import playbooks as playbooks_module
 from harvester import store
 from harvester.files import write_atomic
@@ -92,7 +93,8 @@ def nav(published: Published, site_name: str) -> list[dict[str, str]]:
             + [{"Playbooks": f"{PLAYBOOKS_DIR}/index.md"}] * ("playbook" in kinds))
 
 
-def lay_out(published: Published, templates: jinja2.Environment, site_name: str, directory_urls: bool = True) -> dict[str, str]:
+def lay_out(published: Published, templates: jinja2.Environment, site_name: str, directory_urls: bool = True,
+            site_url: str | None = None) -> dict[str, str]:
     """Every page of the site, as {path under the docs folder: text}."""
     entries = sorted((entry for entry in published.entries if not is_playbook(entry)), key=lambda entry: entry.id)
     by_tag: dict[str, list[Entry]] = {}
@@ -116,7 +118,8 @@ def lay_out(published: Published, templates: jinja2.Environment, site_name: str,
     pages[f"{TAGS_DIR}/index.md"] = templates.get_template("pages/tags.md.j2").render(
         tags=sorted(tags, key=lambda tag: tag.name)
     )
-    recent = sorted(entries, key=_updated, reverse=True)[:HOME_RECENT]
+    newest_first = sorted(entries, key=_updated, reverse=True)
+    recent = newest_first[:HOME_RECENT]
     pages["index.md"] = templates.get_template("pages/home.md.j2").render(
         site_name=site_name,
         entry_count=len(entries),
@@ -135,6 +138,9 @@ def lay_out(published: Published, templates: jinja2.Environment, site_name: str,
         )
     pages.update(_playbook_pages(sorted(filter(is_playbook, published.entries), key=lambda e: e.title.lower()), entries, templates))
     pages[SEARCH_PAGE] = templates.get_template("pages/search.md.j2").render()
+    pages.update(machine_pages.feed_pages(newest_first, tags, templates, site_name, site_url,
+                                          functools.partial(entry_href, directory_urls=directory_urls)))
+    pages["robots.txt"] = machine_pages.robots(site_url)
     pages["api/entries.json"] = json.dumps([_api_record(entry) for entry in entries], indent=1, ensure_ascii=False) + "\n"
     return pages
 
@@ -223,6 +229,8 @@ def _entry_page(entry: Entry, templates: jinja2.Environment, slugs: dict[str, st
         verified_on=str(entry.meta.get("verified_at") or "")[:10],
         review_due=(due or "")[:10],
         broken=[{"url": url, "since": since} for url, since in broken],
+        description=machine_pages.description(entry),
+        structured_data=machine_pages.structured_data(entry),
         root="../../",
     )
 

@@ -1,6 +1,7 @@
 """The Jinja environment: the workspace's templates/ first, then the packaged ones."""
 
 import html
+import json
 import re
 from importlib.resources import files
 from pathlib import Path
@@ -13,6 +14,10 @@ _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}#+\-.!|])")
 # Brackets and parentheses as entities, not backslash escapes: `\(` and `\[` open math
 # for arithmatex.
 _BRACKET_ENTITIES = str.maketrans({"[": "&#91;", "]": "&#93;", "(": "&#40;", ")": "&#41;"})
+_ATTRIBUTE_LIST = re.compile(r"\{:[^}]*\}")
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_URL = re.compile(r"https?://\S+")
+_TAG = re.compile(r"<[^>]+>")
 
 
 def environment(root: Path) -> jinja2.Environment:
@@ -29,7 +34,15 @@ def environment(root: Path) -> jinja2.Environment:
     env.filters["md"] = markdown_text
     env.filters["url"] = safe_url
     env.filters["html"] = html.escape
+    env.filters["yaml_string"] = yaml_string
     return env
+
+
+def yaml_string(text: str) -> str:
+    """A string as a front-matter value that reads back as exactly that string: JSON's quoted
+    form, which YAML accepts, but with characters beyond U+FFFF written as themselves; JSON
+    escapes them as surrogate pairs, which YAML reads back as two broken characters."""
+    return json.dumps(str(text), ensure_ascii=False)
 
 
 def markdown_text(text: str) -> str:
@@ -43,3 +56,12 @@ def safe_url(url: str | None) -> str:
     if not url or urlsplit(url).scheme not in ("http", "https"):
         return ""
     return quote(url, safe=":/?#[]@!$&'*+,;=%~")
+
+
+def plain_text(markdown: str) -> str:
+    """Markdown as the words a reader sees (for search and summaries): link targets, URLs,
+    HTML tags, attribute lists and code fences' backticks out, whitespace folded."""
+    text = _ATTRIBUTE_LIST.sub(" ", markdown).replace("`", "")
+    text = _LINK.sub(r"\1", text)
+    text = _URL.sub(" ", text)
+    return " ".join(_TAG.sub(" ", text).split())
