@@ -84,3 +84,17 @@ def test_search_finds_an_entry_by_a_word_of_its_answer(demo_site, page):
     result.locator("a").first.click()
     expect(page.locator("h1")).to_contain_text("CrashLoopBackOff")
     assert page.errors == []
+
+
+def test_the_missing_page_offers_search_and_the_way_home(demo_site, page):
+    root, url = demo_site
+    page.goto(url + "404.html")
+    expect(page.locator("h1")).to_have_text("Page not found")
+    page.get_by_role("searchbox", name="Search the knowledge base").fill("CrashLoopBackOff")
+    page.get_by_role("button", name="Search").click()
+    expect(page).to_have_url(url + "search/?q=CrashLoopBackOff")
+    expect(page.locator("[data-search-results] a").first).to_contain_text("CrashLoopBackOff")
+    page.goto(url + "404.html")
+    page.get_by_role("link", name="All tags").click()
+    expect(page.locator("h1")).to_have_text("Tags")
+    assert page.errors == []
