@@ -9,6 +9,7 @@ import functools
 import json
 import posixpath
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 import jinja2
@@ -28,11 +29,14 @@ RESOURCES_DIR = "resources"
 SEARCH_PAGE = "search.md"  # served at search/: the header's search box sends its query there
 HOME_TOPICS = 30
 HOME_RECENT = 20
+TAG_PAGE_SIZE = 50  # entries per tag page: a popular tag gets several pages, never one giant list
+WHATS_NEW_PAGE = "new.md"
+WHATS_NEW_WEEKS = 12  # the latest weeks that had new entries
 # Entry pages are kept out of the navigation: MkDocs renders the whole nav into every
 # page, which makes the build quadratic. Tag and home pages list entries instead. Titles are
 # given here, not left to each page's front matter: a page renders the titles of the others
 # in its navigation, and an incremental build does not read pages it does not render.
-NAV = [{"Tags": f"{TAGS_DIR}/index.md"}]  # after the home page, titled with the site's name
+NAV = [{"Tags": f"{TAGS_DIR}/index.md"}, {"What's new": WHATS_NEW_PAGE}]  # after the home page, titled with the site's name
 
 
 @dataclass(frozen=True)
@@ -112,9 +116,7 @@ def lay_out(published: Published, templates: jinja2.Environment, site_name: str,
         pages[path] = templates.get_template("pages/redirect.html.j2").render(target=link, target_title=titles[target])
     for tag in tags:
         listed = sorted(by_tag[tag.name], key=lambda entry: entry.title.lower())
-        pages[f"{TAGS_DIR}/{tag.slug}.md"] = templates.get_template("pages/tag.md.j2").render(
-            tag=tag, entries=[_summary(entry) for entry in listed], root="../"
-        )
+        pages.update(_tag_pages(tag, listed, templates))
     pages[f"{TAGS_DIR}/index.md"] = templates.get_template("pages/tags.md.j2").render(
         tags=sorted(tags, key=lambda tag: tag.name)
     )
@@ -138,6 +140,7 @@ def lay_out(published: Published, templates: jinja2.Environment, site_name: str,
         )
     pages.update(_playbook_pages(sorted(filter(is_playbook, published.entries), key=lambda e: e.title.lower()), entries, templates))
     pages[SEARCH_PAGE] = templates.get_template("pages/search.md.j2").render()
+    pages[WHATS_NEW_PAGE] = templates.get_template("pages/new.md.j2").render(weeks=_weeks(entries))
     pages.update(machine_pages.feed_pages(newest_first, tags, templates, site_name, site_url,
                                           functools.partial(entry_href, directory_urls=directory_urls)))
     pages["robots.txt"] = machine_pages.robots(site_url)
@@ -158,6 +161,37 @@ def write_tree(docs_dir: Path, pages: dict[str, str]) -> list[str]:
         elif stale.is_dir() and not any(stale.iterdir()):
             stale.rmdir()
     return changed
+
+
+def _tag_pages(tag: Tag, listed: list[Entry], templates: jinja2.Environment) -> dict[str, str]:
+    """A tag's entries, TAG_PAGE_SIZE to a page: tags/SLUG.md, then tags/SLUG/2.md, 3.md…"""
+    chunks = [listed[start : start + TAG_PAGE_SIZE] for start in range(0, len(listed), TAG_PAGE_SIZE)]
+    paths = [f"{TAGS_DIR}/{tag.slug}.md"] + [f"{TAGS_DIR}/{tag.slug}/{number}.md" for number in range(2, len(chunks) + 1)]
+    pages = {}
+    for number, (path, chunk) in enumerate(zip(paths, chunks), start=1):
+        def link(target: str, here: str = posixpath.dirname(path)) -> str:
+            return posixpath.relpath(target, here)
+
+        pages[path] = templates.get_template("pages/tag.md.j2").render(
+            tag=tag, entries=[_summary(entry) for entry in chunk], total=len(listed), number=number, count=len(chunks),
+            previous=link(paths[number - 2]) if number > 1 else None,
+            next=link(paths[number]) if number < len(chunks) else None,
+            tags_index=link(f"{TAGS_DIR}/index.md"), root=link(".") + "/",
+        )
+    return pages
+
+
+def _weeks(entries: list[Entry]) -> list[dict]:
+    """Entries by the week they were published (approved), newest week first."""
+    by_week: dict[str, list[tuple[str, Entry]]] = {}
+    for entry in entries:
+        added = str(entry.meta.get("reviewed_at") or _updated(entry))[:10]
+        if added:
+            day = date.fromisoformat(added)
+            by_week.setdefault((day - timedelta(days=day.weekday())).isoformat(), []).append((added, entry))
+    return [{"start": start, "entries": [{**_summary(entry), "added": added}
+                                         for added, entry in sorted(by_week[start], key=lambda item: (item[0], item[1].id), reverse=True)]}
+            for start in sorted(by_week, reverse=True)[:WHATS_NEW_WEEKS]]
 
 
 def _tags(by_tag: dict[str, list[Entry]]) -> list[Tag]:
