@@ -89,7 +89,8 @@ def _published(root: Path, everything: list[Entry], audience: str | None) -> sit
     published_ids = {entry.id for entry in entries}
     # A page past its review date says so: the build is the reader's only view of the queue.
     outdated = {item.id: item.due for item in reports.stale(root, entries)}
-    return site.Published(entries, site.redirects_of(everything, published_ids), outdated, linkcheck.by_entry(root))
+    return site.Published(entries, site.redirects_of(everything, published_ids), outdated, linkcheck.by_entry(root),
+                          config.load_privacy(root))
 
 
 def _public_only(root: Path, entries: list[Entry]) -> list[Entry]:

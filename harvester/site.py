@@ -15,12 +15,13 @@ from pathlib import Path
 import jinja2
 from slugify import slugify
 
-from harvester import machine_pages
+from harvester import machine_pages, people_pages
 from harvester import playbooks as playbooks_module
 from harvester import store
+from harvester.config import Privacy
 from harvester.files import write_atomic
 from harvester.model import ANSWER_LABELS, Entry
-from harvester.templating import safe_url
+from harvester.templating import numbered_slugs, safe_url
 
 ENTRIES_DIR = "entries"
 TAGS_DIR = "tags"
@@ -36,7 +37,7 @@ WHATS_NEW_WEEKS = 12  # the latest weeks that had new entries
 # page, which makes the build quadratic. Tag and home pages list entries instead. Titles are
 # given here, not left to each page's front matter: a page renders the titles of the others
 # in its navigation, and an incremental build does not read pages it does not render.
-NAV = [{"Tags": f"{TAGS_DIR}/index.md"}, {"What's new": WHATS_NEW_PAGE}]  # after the home page, titled with the site's name
+NAV = [{"Tags": f"{TAGS_DIR}/index.md"}, {"What's new": WHATS_NEW_PAGE}, {"Experts": people_pages.EXPERTS_PAGE}]  # after the home page, titled with the site's name
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class Published:
     redirects: dict[str, str]  # merged entry id -> the published entry it was merged into
     outdated: dict[str, str]  # entry id -> the date its review fell due
     broken: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # entry id -> [(link, broken since)]
+    privacy: Privacy = field(default_factory=Privacy)  # who may be listed among experts
 
 
 def redirects_of(entries: list[Entry], published_ids: set[str]) -> dict[str, str]:
@@ -141,6 +143,7 @@ def lay_out(published: Published, templates: jinja2.Environment, site_name: str,
     pages.update(_playbook_pages(sorted(filter(is_playbook, published.entries), key=lambda e: e.title.lower()), entries, templates))
     pages[SEARCH_PAGE] = templates.get_template("pages/search.md.j2").render()
     pages[WHATS_NEW_PAGE] = templates.get_template("pages/new.md.j2").render(weeks=_weeks(entries))
+    pages.update(people_pages.people_pages(entries, published.privacy, templates, slugs, entry_page))
     pages.update(machine_pages.feed_pages(newest_first, tags, templates, site_name, site_url,
                                           functools.partial(entry_href, directory_urls=directory_urls)))
     pages["robots.txt"] = machine_pages.robots(site_url)
@@ -195,18 +198,10 @@ def _weeks(entries: list[Entry]) -> list[dict]:
 
 
 def _tags(by_tag: dict[str, list[Entry]]) -> list[Tag]:
-    # Two names can slug alike ("Docker" and "docker"), and a tag named "index" would take the
-    # tag list's own page: later ones get a numbered slug, so no page overwrites another.
-    tags, taken = [], {"index"}
-    for name in sorted(by_tag):
-        slug = base = tag_slug(name)
-        number = 1
-        while slug in taken:
-            number += 1
-            slug = f"{base}-{number}"
-        taken.add(slug)
-        tags.append(Tag(name, slug, len(by_tag[name])))
-    return tags
+    # A tag named "index" would take the tag list's own page, so that slug is taken already.
+    names = sorted(by_tag)
+    slugs = numbered_slugs([tag_slug(name) for name in names], {"index"})
+    return [Tag(name, slug, len(by_tag[name])) for name, slug in zip(names, slugs)]
 
 
 def is_playbook(entry: Entry) -> bool:

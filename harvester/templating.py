@@ -65,3 +65,17 @@ def plain_text(markdown: str) -> str:
     text = _LINK.sub(r"\1", text)
     text = _URL.sub(" ", text)
     return " ".join(_TAG.sub(" ", text).split())
+
+
+def numbered_slugs(bases: list[str], taken: set[str]) -> list[str]:
+    """Each base slug, numbered ("docker-2") where an earlier one or `taken` has it already:
+    two names can slug alike, and no page may overwrite another."""
+    slugs = []
+    for base in bases:
+        slug, number = base, 1
+        while slug in taken:
+            number += 1
+            slug = f"{base}-{number}"
+        taken.add(slug)
+        slugs.append(slug)
+    return slugs
