@@ -9,6 +9,7 @@ holding changed entries. What the last complete build rendered is kept in the si
 import functools
 import json
 import os
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,7 +91,7 @@ def _published(root: Path, everything: list[Entry], audience: str | None) -> sit
     # A page past its review date says so: the build is the reader's only view of the queue.
     outdated = {item.id: item.due for item in reports.stale(root, entries)}
     return site.Published(entries, site.redirects_of(everything, published_ids), outdated, linkcheck.by_entry(root),
-                          config.load_privacy(root))
+                          config.load_privacy(root), dict(Counter(entry.status for entry in everything)))
 
 
 def _public_only(root: Path, entries: list[Entry]) -> list[Entry]:

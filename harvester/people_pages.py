@@ -38,7 +38,7 @@ class Person:
 def people_pages(entries: list[Entry], privacy: Privacy, templates: jinja2.Environment,
                  tag_slugs: dict[str, str], entry_page) -> dict[str, str]:
     """experts.md and people/SLUG.md; `entry_page(entry_id)` is an entry's page in the tree."""
-    people = _people(entries, privacy)
+    people = ranked(entries, privacy)
     pages = {}
     for person in people:
         pages[f"{PEOPLE_DIR}/{person.slug}.md"] = templates.get_template("pages/person.md.j2").render(
@@ -60,7 +60,7 @@ def people_pages(entries: list[Entry], privacy: Privacy, templates: jinja2.Envir
     return pages
 
 
-def _people(entries: list[Entry], privacy: Privacy) -> list[Person]:
+def ranked(entries: list[Entry], privacy: Privacy) -> list[Person]:
     """Everyone credited with an answer or a verification, most answers first."""
     unlisted = {name.casefold() for name in (*privacy.hide_names, *privacy.exclude_people)}
     found: dict[str, Person] = {}

@@ -15,7 +15,7 @@ from pathlib import Path
 import jinja2
 from slugify import slugify
 
-from harvester import machine_pages, people_pages
+from harvester import machine_pages, people_pages, stats_page
 from harvester import playbooks as playbooks_module
 from harvester import store
 from harvester.config import Privacy
@@ -37,7 +37,8 @@ WHATS_NEW_WEEKS = 12  # the latest weeks that had new entries
 # page, which makes the build quadratic. Tag and home pages list entries instead. Titles are
 # given here, not left to each page's front matter: a page renders the titles of the others
 # in its navigation, and an incremental build does not read pages it does not render.
-NAV = [{"Tags": f"{TAGS_DIR}/index.md"}, {"What's new": WHATS_NEW_PAGE}, {"Experts": people_pages.EXPERTS_PAGE}]  # after the home page, titled with the site's name
+NAV = [{"Tags": f"{TAGS_DIR}/index.md"}, {"What's new": WHATS_NEW_PAGE}, {"Experts": people_pages.EXPERTS_PAGE},
+       {"Stats": stats_page.STATS_PAGE}]  # after the home page, titled with the site's name
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class Published:
     outdated: dict[str, str]  # entry id -> the date its review fell due
     broken: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # entry id -> [(link, broken since)]
     privacy: Privacy = field(default_factory=Privacy)  # who may be listed among experts
+    statuses: dict[str, int] = field(default_factory=dict)  # every entry in content/, by status
 
 
 def redirects_of(entries: list[Entry], published_ids: set[str]) -> dict[str, str]:
@@ -144,6 +146,8 @@ def lay_out(published: Published, templates: jinja2.Environment, site_name: str,
     pages[SEARCH_PAGE] = templates.get_template("pages/search.md.j2").render()
     pages[WHATS_NEW_PAGE] = templates.get_template("pages/new.md.j2").render(weeks=_weeks(entries))
     pages.update(people_pages.people_pages(entries, published.privacy, templates, slugs, entry_page))
+    contributors = [(person.name, len(person.answers)) for person in people_pages.ranked(entries, published.privacy) if person.answers]
+    pages.update(stats_page.stats_pages(entries, published.statuses, len(published.outdated), contributors, templates))
     pages.update(machine_pages.feed_pages(newest_first, tags, templates, site_name, site_url,
                                           functools.partial(entry_href, directory_urls=directory_urls)))
     pages["robots.txt"] = machine_pages.robots(site_url)

@@ -98,3 +98,17 @@ def test_the_missing_page_offers_search_and_the_way_home(demo_site, page):
     page.get_by_role("link", name="All tags").click()
     expect(page.locator("h1")).to_have_text("Tags")
     assert page.errors == []
+
+
+def test_the_stats_charts_load_and_the_pages_for_people_link_up(demo_site, page):
+    root, url = demo_site
+    page.goto(url)
+    page.get_by_role("link", name="Stats").first.click()
+    expect(page.locator("h1")).to_have_text("Stats")
+    images = page.locator("article img")
+    expect(images).to_have_count(4)
+    assert page.evaluate("[...document.querySelectorAll('article img')].every(i => i.complete && i.naturalWidth > 0)")
+    page.get_by_role("link", name="Experts").first.click()
+    page.locator("article table a").first.click()
+    expect(page.locator("article h2").first).to_contain_text("Answers")
+    assert page.errors == []
