@@ -35,10 +35,10 @@ class Person:
         return sum((entry.meta.get("answer") or {}).get("how_chosen") in _CONFIRMED for entry in self.answers)
 
 
-def people_pages(entries: list[Entry], privacy: Privacy, templates: jinja2.Environment,
-                 tag_slugs: dict[str, str], entry_page) -> dict[str, str]:
-    """experts.md and people/SLUG.md; `entry_page(entry_id)` is an entry's page in the tree."""
-    people = ranked(entries, privacy)
+def people_pages(people: list[Person], templates: jinja2.Environment, tag_slugs: dict[str, str],
+                 entry_page) -> dict[str, str]:
+    """experts.md and people/SLUG.md for `ranked` people; `entry_page(entry_id)` is an
+    entry's page in the tree."""
     pages = {}
     for person in people:
         pages[f"{PEOPLE_DIR}/{person.slug}.md"] = templates.get_template("pages/person.md.j2").render(

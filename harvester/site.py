@@ -145,8 +145,9 @@ def lay_out(published: Published, templates: jinja2.Environment, site_name: str,
     pages.update(_playbook_pages(sorted(filter(is_playbook, published.entries), key=lambda e: e.title.lower()), entries, templates))
     pages[SEARCH_PAGE] = templates.get_template("pages/search.md.j2").render()
     pages[WHATS_NEW_PAGE] = templates.get_template("pages/new.md.j2").render(weeks=_weeks(entries))
-    pages.update(people_pages.people_pages(entries, published.privacy, templates, slugs, entry_page))
-    contributors = [(person.name, len(person.answers)) for person in people_pages.ranked(entries, published.privacy) if person.answers]
+    people = people_pages.ranked(entries, published.privacy)
+    pages.update(people_pages.people_pages(people, templates, slugs, entry_page))
+    contributors = [(person.name, len(person.answers)) for person in people if person.answers]
     pages.update(stats_page.stats_pages(entries, published.statuses, len(published.outdated), contributors, templates))
     pages.update(machine_pages.feed_pages(newest_first, tags, templates, site_name, site_url,
                                           functools.partial(entry_href, directory_urls=directory_urls)))
