@@ -28,6 +28,9 @@ from harvester.templating import PACKAGED_TEMPLATES
 # custom_dir, so a company can still override them.
 OVERRIDES = PACKAGED_TEMPLATES / "overrides"
 _KB_PLUGINS = {"kb-sanitize", "kb-share", "search", "material/search"}
+# The Markdown kb writes itself (badges, notices, collapsed other answers) needs these, whatever
+# an older workspace's mkdocs.yml lists.
+KB_EXTENSIONS = ("admonition", "attr_list", "pymdownx.details")
 
 
 def load(config_file: Path, docs_dir: Path, site_dir: Path, nav: Callable[[str], list]):
@@ -37,6 +40,7 @@ def load(config_file: Path, docs_dir: Path, site_dir: Path, nav: Callable[[str],
     with _mkdocs_errors(config_file):
         config = _load(config_file, strict=True, docs_dir=str(docs_dir), site_dir=str(site_dir))
     config.nav = nav(config.site_name)
+    config.markdown_extensions.extend(name for name in KB_EXTENSIONS if name not in config.markdown_extensions)
     config.theme.dirs.insert(1 if config.theme.custom_dir else 0, str(OVERRIDES))
     for name in ("search", "material/search"):  # kb indexes the site with Pagefind instead
         if name in config.plugins and "enabled" in config.plugins[name].config:

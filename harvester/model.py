@@ -17,6 +17,8 @@ ANSWER_LABELS: dict[str, str] = {
     "suggested": "Suggested answer",
 }
 
+OTHER_ANSWERS = 3  # other upvoted answers an entry keeps, collapsed under the chosen one
+
 
 def utc_iso(timestamp: str) -> str:
     """An ISO 8601 time as kb stores it: to the second, UTC, "Z" (2018-03-12T17:00:45Z).
@@ -25,14 +27,22 @@ def utc_iso(timestamp: str) -> str:
     """
     return f"{timestamp[:19]}Z" if timestamp else ""
 
-# The heading entry.md.j2 puts between question and answer ("## Accepted answer {: #answer …}").
+# The headings entry.md.j2 puts between question and answer ("## Accepted answer {: #answer …}")
+# and before the other answers ("## Other answers {: #other-answers }").
 _ANSWER_HEADING = re.compile(r"^## .*\{:[^}]*#answer\b.*$", re.MULTILINE)
+OTHER_ANSWERS_HEADING = re.compile(r"^## .*\{:[^}]*#other-answers\b.*$", re.MULTILINE)
 
 
 def split_body(body: str) -> tuple[str, str]:
-    """An entry body's question and answer; the answer is "" if a curator removed its heading."""
+    """An entry body's question and chosen answer; the answer is "" if a curator removed its heading."""
     parts = _ANSWER_HEADING.split(body, maxsplit=1)
-    return parts[0].strip(), parts[1].strip() if len(parts) > 1 else ""
+    answer = OTHER_ANSWERS_HEADING.split(parts[1], maxsplit=1)[0] if len(parts) > 1 else ""
+    return parts[0].strip(), answer.strip()
+
+
+def without_other_answers(body: str) -> str:
+    """The body up to its other answers, as entries were harvested before they were kept."""
+    return OTHER_ANSWERS_HEADING.split(body, maxsplit=1)[0].rstrip() + "\n"
 
 
 def now_iso() -> str:

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from harvester import store
-from harvester.model import Entry, fingerprint, now_iso
+from harvester.model import OTHER_ANSWERS_HEADING, Entry, fingerprint, now_iso, without_other_answers
 
 # Keys a harvest owns; everything else in the front matter belongs to curators.
 HARVESTED_KEYS = ("id", "title", "kind", "tags", "source", "question", "answer", "resource")
@@ -21,6 +21,8 @@ def reconcile(root: Path, harvested: Entry, dry_run: bool = False) -> str:
     - a change a curator already dismissed: not proposed again.
     - rejected: never brought back, whatever the source does.
     - flagged as deleted at source and now seen again: the flag goes.
+    - harvested before other answers were kept, source otherwise unchanged: they are added in
+      place, whatever the status, since nothing a curator judged has changed.
     """
     path = store.entry_path(root, harvested.id)
     existing = store.read_if_exists(path, root)
@@ -33,6 +35,9 @@ def reconcile(root: Path, harvested: Entry, dry_run: bool = False) -> str:
     new_print = harvested.meta["source"]["fingerprint"]
     if new_print in (existing.meta["source"].get("fingerprint"), dismissed_fingerprint(existing)):
         return _store(root, existing, path, "returned", dry_run) if came_back else "unchanged"
+    upgraded = _with_other_answers(existing, harvested)
+    if upgraded:
+        return _store(root, upgraded, path, "updated", dry_run)
     if existing.status == "pending" and not edited_by_curator(existing):
         curated = {key: value for key, value in existing.meta.items() if key not in HARVESTED_KEYS}
         return _store(root, Entry({**harvested.meta, **curated}, harvested.body), path, "updated", dry_run)
@@ -67,6 +72,18 @@ def flag_gone(root: Path, source: str, still_at_source: set[str], dry_run: bool 
 def edited_by_curator(entry: Entry) -> bool:
     """True when the harvested parts no longer match what was harvested (a curator's edit)."""
     return fingerprint(entry.meta, entry.body) != (entry.meta.get("source") or {}).get("fingerprint")
+
+
+def _with_other_answers(existing: Entry, harvested: Entry) -> Entry | None:
+    """The existing entry with the harvested entry's other answers added, when those are all
+    that differs from what was harvested before; else None."""
+    others = OTHER_ANSWERS_HEADING.search(harvested.body)
+    if not others or OTHER_ANSWERS_HEADING.search(existing.body):
+        return None
+    if fingerprint(harvested.meta, without_other_answers(harvested.body)) != existing.meta["source"].get("fingerprint"):
+        return None
+    meta = {**existing.meta, "source": {**existing.meta["source"], "fingerprint": harvested.meta["source"]["fingerprint"]}}
+    return Entry(meta, existing.body.rstrip() + "\n\n" + harvested.body[others.start():])
 
 
 def dismissed_fingerprint(entry: Entry) -> str | None:

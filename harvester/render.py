@@ -8,7 +8,7 @@ import jinja2
 from harvester.config import SourceConfig
 from harvester.clean import neutralize_markdown_html
 from harvester.convert import html_to_markdown
-from harvester.model import ANSWER_LABELS, Choice, Entry, Post, Resource, Thread, fingerprint
+from harvester.model import ANSWER_LABELS, OTHER_ANSWERS, Choice, Entry, Post, Resource, Thread, fingerprint
 from harvester.people import People
 from harvester.redact import Redactor
 from harvester.templating import markdown_text
@@ -16,16 +16,20 @@ from harvester.templating import markdown_text
 def harvested_entry(source: SourceConfig, thread: Thread, choice: Choice, templates: jinja2.Environment,
                     people: People, redactor: Redactor) -> Entry:
     """The entry as harvested: converted to Markdown, redacted, authors shown as privacy allows."""
+    others = other_answers(thread, choice)
     texts = redactor.thread({
         "title": one_line(thread.title),
         "question": _markdown(thread.question, thread.url, people),
         "answer": _markdown(choice.answer, choice.answer.url or thread.url, people),
+        **{f"other {number}": _markdown(other, other.url or thread.url, people) for number, other in enumerate(others)},
     })
     body = templates.get_template("entry.md.j2").render(
         question=texts["question"],
         answer=texts["answer"],
         answer_heading=ANSWER_LABELS[choice.how_chosen],
         how_chosen=choice.how_chosen,
+        others=[{"text": texts[f"other {number}"], "author": _shown_author(other, people), "score": other.score,
+                 "answered_on": other.created_at[:10]} for number, other in enumerate(others)],
     )
     meta = {
         "id": f"{source.name}:{thread.native_id}",
@@ -52,6 +56,12 @@ def harvested_entry(source: SourceConfig, thread: Thread, choice: Choice, templa
     }
     meta["source"]["fingerprint"] = fingerprint(meta, body)
     return Entry(meta=meta, body=body)
+
+
+def other_answers(thread: Thread, choice: Choice) -> list[Post]:
+    """The answers besides the chosen one that voters found useful, best first."""
+    upvoted = [answer for answer in thread.answers if answer is not choice.answer and (answer.score or 0) > 0]
+    return sorted(upvoted, key=lambda answer: (-answer.score, answer.created_at))[:OTHER_ANSWERS]
 
 
 def resource_entry(source: SourceConfig, resource: Resource, redactor: Redactor) -> Entry:
@@ -97,10 +107,13 @@ def _markdown(post: Post, base_url: str | None, people: People) -> str:
     return text
 
 
+def _shown_author(post: Post, people: People) -> str | None:
+    return people.shown(one_line(post.author)) if post.author else None
+
+
 def _post_meta(post: Post, date_key: str, people: People) -> dict:
-    author = people.shown(one_line(post.author)) if post.author else None
     return _without_empty({
-        "author": author,
+        "author": _shown_author(post, people),
         date_key: post.created_at,
         "score": post.score,
         "url": post.url,

@@ -3,6 +3,7 @@ split in several Pagefind indexes, its filters and shareable URL, typo correctio
 incremental build that changes what search finds."""
 
 import json
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -113,7 +114,9 @@ def test_an_incremental_build_updates_what_search_finds(sharded, browser_page):
     page = browser_page
     changed, removed = api(sharded)[:2]
     path = store.entry_path(sharded.root, changed["id"])
-    path.write_text(path.read_text().rstrip() + "\n\nThe fix is the quibblestrand setting.\n")
+    text = path.read_text()  # the new words go at the end of the chosen answer, before any other answers
+    answer_end = re.search(r"\n*(## Other answers \{: #other-answers \}|\Z)", text).start()
+    path.write_text(text[:answer_end] + "\n\nThe fix is the quibblestrand setting.\n" + text[answer_end:])
     sharded("reject", removed["id"], "--reason", "outdated", "--by", "ana")
     removed_word = next(word for word in removed["title"].split() if len(word) > 5)
     output = sharded("build").output

@@ -20,14 +20,17 @@ def epoch(timestamp: str) -> int:
 
 
 class FakeStackExchange:
-    """/2.3/questions, /2.3/answers/{ids} and /2.3/questions/{ids}/answers, from a dump's rows."""
+    """/2.3/questions and /2.3/questions/{ids}/answers, from a dump's rows."""
 
     def __init__(self, httpserver, dump, site_url: str, page_size_cap: int = 100):
         rows = [row.attrib for row in ET.parse(dump / "Posts.xml").getroot()]
         users = {row.get("Id"): row.get("DisplayName") for row in ET.parse(dump / "Users.xml").getroot()}
         self.site_url = site_url
         self.questions = [self._item(row, users) for row in rows if row["PostTypeId"] == "1"]
+        accepted = {q["accepted_answer_id"] for q in self.questions if "accepted_answer_id" in q}
         self.answers = [self._item(row, users) for row in rows if row["PostTypeId"] == "2"]
+        for answer in self.answers:
+            answer["is_accepted"] = answer["answer_id"] in accepted
         self.requests: list[Request] = []
         self.times: list[float] = []
         self.extra: dict = {}  # wrapper fields to add to the next response (backoff, quota)
@@ -63,9 +66,6 @@ class FakeStackExchange:
                 items = [q for q in items if q["last_activity_date"] >= int(args["min"])]
             if "tagged" in args:
                 items = [q for q in items if all(t in q["tags"] for t in args["tagged"].split(";"))]
-        elif match := re.fullmatch(r"/answers/([\d;]+)", path):
-            ids = {int(i) for i in match.group(1).split(";")}
-            items = [a | {"is_accepted": True} for a in self.answers if a["answer_id"] in ids]
         elif match := re.fullmatch(r"/questions/([\d;]+)/answers", path):
             ids = {int(i) for i in match.group(1).split(";")}
             items = sorted((a for a in self.answers if a["question_id"] in ids), key=lambda a: -a["score"])
@@ -106,7 +106,8 @@ def test_the_api_gives_the_same_entries_as_the_dump(kb, httpserver, tmp_path):
     from harvester.cli import cli
     CliRunner().invoke(cli, ["init", str(tmp_path / "dump-ws")])
     from_dump = Kb(tmp_path / "dump-ws")
-    from_dump.set_sources(dump_source(CONLANG_DUMP, name="conlang", min_answer_score=2))
+    from_dump.set_sources(dump_source(CONLANG_DUMP, name="conlang", min_answer_score=2,
+                                      site_url="https://conlang.meta.stackexchange.com"))
     from_dump("harvest")
     assert entry_essentials(kb.root) == entry_essentials(from_dump.root)
     assert len(entry_essentials(kb.root)) > 11  # accepted ones and top-voted ones

@@ -1,8 +1,8 @@
 """`stackexchange`: a Stack Exchange site, or Stack Overflow for Teams, over the API (v2.3).
 
 Questions come most recently active first (`sort=activity`, `min=` the cursor), with bodies.
-Accepted answers are fetched in batches of up to 100 ids; with `min_answer_score`, the top
-answers of unaccepted questions too. The API's `backoff` field is obeyed before the next
+Their answers are fetched in batches of up to 100 questions, best-voted first (the accepted
+one and the others kept beside it). The API's `backoff` field is obeyed before the next
 request, and an exhausted daily quota is a clear error.
 """
 
@@ -84,15 +84,14 @@ class StackExchangeApi:
                 page += 1
 
     def _answers_for(self, questions: list[dict]) -> dict[int, list[dict]]:
-        """Question id -> the answers worth considering: the accepted one, else the top-scored."""
+        """Question id -> its answers, best-voted first: the accepted one is among them (the API
+        flags it), and the others are kept beside it. Without `min_answer_score`, questions with
+        no accepted answer are not asked about."""
         found: dict[int, list[dict]] = {}
-        accepted_ids = [q["accepted_answer_id"] for q in questions if q.get("accepted_answer_id")]
-        for answer in self._batched("/answers/{ids}", accepted_ids, {}):
+        wanted = [q["question_id"] for q in questions
+                  if q.get("answer_count") and (q.get("accepted_answer_id") or self.min_answer_score is not None)]
+        for answer in self._batched("/questions/{ids}/answers", wanted, {"sort": "votes", "order": "desc"}):
             found.setdefault(answer["question_id"], []).append(answer)
-        if self.min_answer_score is not None:
-            open_ids = [q["question_id"] for q in questions if q["question_id"] not in found and q.get("answer_count")]
-            for answer in self._batched("/questions/{ids}/answers", open_ids, {"sort": "votes", "order": "desc"}):
-                found.setdefault(answer["question_id"], []).append(answer)
         return found
 
     def _batched(self, route: str, ids: list[int], params: dict) -> Iterator[dict]:

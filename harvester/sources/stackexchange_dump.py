@@ -2,19 +2,20 @@
 
 Two streaming passes over Posts.xml: the first reads every row (so a truncated or corrupt
 file fails before anything is yielded) and plans which answer each question publishes; the
-second yields those threads. Memory holds a few ids per question, the names of the authors
-published and the posts still waiting for their partner, never the dump.
+second yields those threads, each with its chosen answer and its best upvoted others. Memory
+holds a few ids per question, the names of the authors published and the posts still waiting
+for the rest of their thread, never the dump.
 """
 
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from harvester.archives import members_of_7z
 from harvester.errors import KbError
-from harvester.model import Post, Thread, utc_iso
+from harvester.model import OTHER_ANSWERS, Post, Thread, utc_iso
 from harvester.sources import register
 from harvester.xmlstream import rows
 
@@ -42,6 +43,7 @@ class _Plan:
     top_id: str | None = None
     top_score: int = 0
     top_owner: str | None = None
+    upvoted: list[tuple[int, str, str, str | None]] = field(default_factory=list)  # (-score, created, id, owner), best first
 
     def chosen(self, min_answer_score: int | None) -> tuple[str, str | None] | None:
         """(answer id, its owner's user id) of the answer to publish, if any."""
@@ -50,6 +52,15 @@ class _Plan:
         if min_answer_score is not None and self.top_id and self.top_score >= min_answer_score:
             return self.top_id, self.top_owner
         return None
+
+    def note_upvoted(self, score: int, created: str, answer_id: str, owner: str | None) -> None:
+        # One more than are kept: the chosen answer may be among them.
+        if score > 0:
+            self.upvoted = sorted([*self.upvoted, (-score, created, answer_id, owner)])[: OTHER_ANSWERS + 1]
+
+    def others(self, chosen_id: str) -> list[tuple[str, str | None]]:
+        """(answer id, owner) of the upvoted answers kept beside the chosen one."""
+        return [(answer_id, owner) for _, _, answer_id, owner in self.upvoted if answer_id != chosen_id][:OTHER_ANSWERS]
 
 
 @register("stackexchange-dump")
@@ -68,10 +79,12 @@ class StackExchangeDump:
             plans = self._plan(posts)
             self.still_at_source = set(plans)  # a dump is a whole snapshot of the site
             chosen = {qid: pick for qid, plan in plans.items() if (pick := plan.chosen(self.options.min_answer_score))}
-            authors = {plans[qid].question_owner for qid in chosen} | {owner for _, owner in chosen.values()}
+            answers = {qid: [pick, *plans[qid].others(pick[0])] for qid, pick in chosen.items()}
+            authors = {plans[qid].question_owner for qid in chosen} | {owner for picks in answers.values() for _, owner in picks}
             names = _user_names(folder / "Users.xml", authors - {None})
             links = _links(folder / "PostLinks.xml", chosen)
-            yield from self._threads(posts, {qid: answer_id for qid, (answer_id, _) in chosen.items()}, names, links)
+            yield from self._threads(posts, {qid: [answer_id for answer_id, _ in picks] for qid, picks in answers.items()},
+                                     names, links)
 
     def _plan(self, posts: Path) -> dict[str, _Plan]:
         plans: dict[str, _Plan] = {}
@@ -86,36 +99,36 @@ class StackExchangeDump:
                 score = _int(row.get("Score"))
                 if plan.top_id is None or score > plan.top_score:
                     plan.top_id, plan.top_score, plan.top_owner = row["Id"], score, owner
+                plan.note_upvoted(score, row.get("CreationDate", ""), row["Id"], owner)
         return plans
 
     def _keeps(self, question: dict) -> bool:
         minimum = self.options.min_score
         return minimum is None or _int(question.get("Score")) >= minimum
 
-    def _threads(self, posts: Path, chosen: dict[str, str], names: dict[str, str], links) -> Iterator[Thread]:
-        """Pass two: yield each question once both it and its chosen answer have been read."""
-        question_of = {answer_id: qid for qid, answer_id in chosen.items()}
-        held: dict[str, dict] = {}  # post id -> row, until its partner arrives
+    def _threads(self, posts: Path, answers: dict[str, list[str]], names: dict[str, str], links) -> Iterator[Thread]:
+        """Pass two: yield each question once it and all its answers to publish (the chosen one
+        first) have been read."""
+        question_of = {answer_id: qid for qid, answer_ids in answers.items() for answer_id in answer_ids}
+        held: dict[str, dict] = {}  # post id -> row, until the rest of its thread arrives
         for row in rows(posts, "posts"):
             post_id = row.get("Id", "")
-            if post_id in chosen:
-                question_id, answer_id = post_id, chosen[post_id]
-            elif post_id in question_of:
-                question_id, answer_id = question_of[post_id], post_id
-            else:
+            question_id = post_id if post_id in answers else question_of.get(post_id)
+            if question_id is None:
                 continue
             held[post_id] = row
-            if question_id in held and answer_id in held:
-                yield self._thread(held.pop(question_id), held.pop(answer_id), names, links)
+            if question_id in held and all(answer_id in held for answer_id in answers[question_id]):
+                yield self._thread(held.pop(question_id), [held.pop(answer_id) for answer_id in answers[question_id]],
+                                   names, links)
 
-    def _thread(self, question: dict, answer: dict, names: dict[str, str], links) -> Thread:
+    def _thread(self, question: dict, answers: list[dict], names: dict[str, str], links) -> Thread:
         qid = question["Id"]
         related, duplicate_of = links.get(qid, ([], None))
         return Thread(
             native_id=qid,
             title=question.get("Title", "").strip() or f"Question {qid}",
             question=self._post(question, names, accepted=False),
-            answers=[self._post(answer, names, accepted=answer["Id"] == question.get("AcceptedAnswerId"))],
+            answers=[self._post(answer, names, accepted=answer["Id"] == question.get("AcceptedAnswerId")) for answer in answers],
             tags=parse_tags(question.get("Tags", "")),
             url=self._url("q", qid),
             updated_at=utc_iso(question.get("LastActivityDate") or question.get("CreationDate", "")),
