@@ -91,7 +91,8 @@ def _published(root: Path, everything: list[Entry], audience: str | None) -> sit
     # A page past its review date says so: the build is the reader's only view of the queue.
     outdated = {item.id: item.due for item in reports.stale(root, entries)}
     return site.Published(entries, site.redirects_of(everything, published_ids), outdated, linkcheck.by_entry(root),
-                          config.load_privacy(root), dict(Counter(entry.status for entry in everything)))
+                          config.load_privacy(root), dict(Counter(entry.status for entry in everything)),
+                          config.load_curation(root).official_people(), config.load_taxonomy(root))
 
 
 def _public_only(root: Path, entries: list[Entry]) -> list[Entry]:

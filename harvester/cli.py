@@ -152,7 +152,7 @@ def check(root, fail_on_stale):
     """
     root = workspace.open_workspace(root)
     problems = []
-    for load in (config.load_sources, config.load_privacy, config.load_curation):
+    for load in (config.load_sources, config.load_privacy, config.load_curation, config.load_taxonomy):
         try:
             load(root)
         except KbError as exc:

@@ -20,6 +20,7 @@ from harvester.sources import SOURCE_TYPES
 SOURCES_FILE = "site_config/sources.yml"
 PRIVACY_FILE = "site_config/privacy.yml"
 CURATION_FILE = "site_config/curation.yml"
+TAXONOMY_FILE = "site_config/taxonomy.yml"
 COMMON_KEYS = ("name", "type", "audience", "authors")
 AUDIENCES = ("public", "internal")
 AUTHOR_MODES = ("real", "initials", "pseudonym", "anonymous")
@@ -59,10 +60,11 @@ class Privacy:
 @dataclass
 class Curation:
     """site_config/curation.yml: how long an approved answer is trusted, who owns which topics,
-    and how alike two questions must read to be flagged as duplicates."""
+    whose answers are official, and how alike two questions must read to be flagged as duplicates."""
 
     review_every: str = "365d"  # days (180d) or weeks (26w); an entry's own review_every wins
     owners: dict[str, list[str]] = field(default_factory=dict)  # tag -> the curators who answer for it
+    official: list[str] = field(default_factory=list)  # people whose answers speak for the organisation
     duplicate_threshold: float = 0.8  # from 0 to 1: flag pairs of questions scoring this or more
 
     def __post_init__(self):
@@ -71,9 +73,50 @@ class Curation:
         if not 0 < self.duplicate_threshold <= 1:
             raise ValueError(f'"duplicate_threshold" must be above 0 and at most 1, got {self.duplicate_threshold!r}')
 
+    def official_people(self) -> frozenset[str]:
+        """Names (casefolded) whose answers are badged official: those listed, and every owner."""
+        return frozenset(name.casefold() for name in [*self.official, *(o for names in self.owners.values() for o in names)])
+
     def owners_of(self, tags: list[str]) -> list[str]:
         """The curators answering for any of these tags, each once, in the order listed."""
         return list(dict.fromkeys(owner for tag in tags for owner in self.owners.get(tag, [])))
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A subject readers browse by: a group of tags, with a name and a line saying what it covers."""
+
+    name: str
+    tags: list[str]
+    description: str = ""
+
+    def __post_init__(self):
+        if not self.name.strip():
+            raise ValueError('"name" must not be empty')
+        if not self.tags:
+            raise ValueError('"tags" must list at least one tag')
+
+
+def load_taxonomy(root: Path) -> list[Topic]:
+    """site_config/taxonomy.yml: the topics, in the order readers see them; [] without the file."""
+    if not (root / TAXONOMY_FILE).is_file():
+        return []
+    document = _read_yaml(root, TAXONOMY_FILE) or {}
+    if not isinstance(document, dict) or set(document) - {"topics"} or not isinstance(document.get("topics") or [], list):
+        raise KbError(f'{TAXONOMY_FILE}: expected one top-level key "topics" holding a list')
+    problems: list[str] = []
+    topics: list[Topic] = []
+    for position, raw in enumerate(document.get("topics") or [], start=1):
+        label = f'topic "{raw["name"]}"' if isinstance(raw, dict) and isinstance(raw.get("name"), str) else f"topic #{position}"
+        if not isinstance(raw, dict):
+            problems.append(f"{label}: expected a mapping of keys, got {_kind(raw)}")
+        elif (topic := _options(root, label, Topic, raw, problems, common=())) is not None:
+            if topic.name.casefold() in {known.name.casefold() for known in topics}:
+                problems.append(f'{label}: "name" is used by an earlier topic')
+            topics.append(Topic(topic.name.strip(), [tag.lower() for tag in topic.tags], topic.description.strip()))
+    if problems:
+        raise KbError("\n".join(f"{TAXONOMY_FILE}: {p}" for p in problems))
+    return topics
 
 
 def load_curation(root: Path) -> Curation:

@@ -15,21 +15,23 @@ from pathlib import Path
 import jinja2
 from slugify import slugify
 
-from harvester import machine_pages, people_pages, stats_page
+from harvester import machine_pages, people_pages, related, stats_page
 from harvester import playbooks as playbooks_module
 from harvester import store
-from harvester.config import Privacy
+from harvester.config import Privacy, Topic
 from harvester.files import write_atomic
 from harvester.model import ANSWER_LABELS, Entry
 from harvester.templating import numbered_slugs, safe_url
 
 ENTRIES_DIR = "entries"
 TAGS_DIR = "tags"
+TOPICS_DIR = "topics"
 PLAYBOOKS_DIR = "playbooks"
 RESOURCES_DIR = "resources"
 SEARCH_PAGE = "search.md"  # served at search/: the header's search box sends its query there
 HOME_TOPICS = 30
 HOME_RECENT = 20
+HOME_HELPFUL = 10  # the best-voted answers, on the home page
 TAG_PAGE_SIZE = 50  # entries per tag page: a popular tag gets several pages, never one giant list
 WHATS_NEW_PAGE = "new.md"
 WHATS_NEW_WEEKS = 12  # the latest weeks that had new entries
@@ -78,6 +80,8 @@ class Published:
     broken: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # entry id -> [(link, broken since)]
     privacy: Privacy = field(default_factory=Privacy)  # who may be listed among experts
     statuses: dict[str, int] = field(default_factory=dict)  # every entry in content/, by status
+    official: frozenset[str] = frozenset()  # names (casefolded) whose answers are badged official
+    topics: list[Topic] = field(default_factory=list)  # site_config/taxonomy.yml
 
 
 def redirects_of(entries: list[Entry], published_ids: set[str]) -> dict[str, str]:
@@ -97,7 +101,8 @@ def redirects_of(entries: list[Entry], published_ids: set[str]) -> dict[str, str
 
 def nav(published: Published, site_name: str) -> list[dict[str, str]]:
     kinds = {entry.meta.get("kind") for entry in published.entries}
-    return ([{site_name: "index.md"}] + NAV + [{"Resources": f"{RESOURCES_DIR}/index.md"}] * ("resource" in kinds)
+    return ([{site_name: "index.md"}] + [{"Topics": f"{TOPICS_DIR}/index.md"}] * bool(published.topics) + NAV
+            + [{"Resources": f"{RESOURCES_DIR}/index.md"}] * ("resource" in kinds)
             + [{"Playbooks": f"{PLAYBOOKS_DIR}/index.md"}] * ("playbook" in kinds))
 
 
@@ -112,25 +117,35 @@ def lay_out(published: Published, templates: jinja2.Environment, site_name: str,
     tags = _tags(by_tag)
     slugs = {tag.name: tag.slug for tag in tags}
 
-    pages = {entry_page(entry.id): _entry_page(entry, templates, slugs, published.outdated.get(entry.id), published.broken.get(entry.id, []))
-             for entry in entries}
     titles = {entry.id: entry.title for entry in entries}
+    related_ids = related.related_entries([entry for entry in entries if entry.meta.get("kind") != "resource"])
+    pages = {entry_page(entry.id): _entry_page(entry, templates, slugs, published,
+                                               [{"title": titles[other], "page": entry_page(other)} for other in related_ids.get(entry.id, [])])
+             for entry in entries}
     for merged_id, target in sorted(published.redirects.items()):
         path, link = _redirect_paths(merged_id, target, directory_urls)
         pages[path] = templates.get_template("pages/redirect.html.j2").render(target=link, target_title=titles[target])
     for tag in tags:
         listed = sorted(by_tag[tag.name], key=lambda entry: entry.title.lower())
-        pages.update(_tag_pages(tag, listed, templates))
+        pages.update(_listing_pages(f"{TAGS_DIR}/{tag.slug}", listed, templates, "pages/tag.md.j2", tag=tag))
     pages[f"{TAGS_DIR}/index.md"] = templates.get_template("pages/tags.md.j2").render(
         tags=sorted(tags, key=lambda tag: tag.name)
     )
+    topics = _topics(published.topics, by_tag, slugs)
+    for topic in topics:
+        pages.update(_listing_pages(f"{TOPICS_DIR}/{topic['slug']}", topic.pop("entries"), templates, "pages/topic.md.j2", topic=topic))
+    if topics:
+        pages[f"{TOPICS_DIR}/index.md"] = templates.get_template("pages/topics.md.j2").render(topics=topics)
     newest_first = sorted(entries, key=_updated, reverse=True)
     recent = newest_first[:HOME_RECENT]
+    scored = [entry for entry in entries if isinstance((entry.meta.get("answer") or {}).get("score"), int)]
     pages["index.md"] = templates.get_template("pages/home.md.j2").render(
         site_name=site_name,
         entry_count=len(entries),
-        topics=sorted(tags, key=lambda tag: (-tag.count, tag.name))[:HOME_TOPICS],
+        topics=topics,
+        top_tags=sorted(tags, key=lambda tag: (-tag.count, tag.name))[:HOME_TOPICS],
         recent=[_summary(entry) for entry in recent],
+        helpful=[_summary(entry) for entry in sorted(scored, key=lambda entry: (-entry.meta["answer"]["score"], entry.id))[:HOME_HELPFUL]],
     )
     resources = [entry for entry in entries if entry.meta.get("kind") == "resource"]
     if resources:
@@ -152,7 +167,8 @@ def lay_out(published: Published, templates: jinja2.Environment, site_name: str,
     pages.update(machine_pages.feed_pages(newest_first, tags, templates, site_name, site_url,
                                           functools.partial(entry_href, directory_urls=directory_urls)))
     pages["robots.txt"] = machine_pages.robots(site_url)
-    pages["api/entries.json"] = json.dumps([_api_record(entry) for entry in entries], indent=1, ensure_ascii=False) + "\n"
+    pages["api/entries.json"] = json.dumps([_api_record(entry, published.official) for entry in entries], indent=1,
+                                           ensure_ascii=False) + "\n"
     return pages
 
 
@@ -171,22 +187,35 @@ def write_tree(docs_dir: Path, pages: dict[str, str]) -> list[str]:
     return changed
 
 
-def _tag_pages(tag: Tag, listed: list[Entry], templates: jinja2.Environment) -> dict[str, str]:
-    """A tag's entries, TAG_PAGE_SIZE to a page: tags/SLUG.md, then tags/SLUG/2.md, 3.md…"""
+def _listing_pages(base: str, listed: list[Entry], templates: jinja2.Environment, template: str, **context) -> dict[str, str]:
+    """A tag's or topic's entries, TAG_PAGE_SIZE to a page: BASE.md, then BASE/2.md, BASE/3.md…"""
     chunks = [listed[start : start + TAG_PAGE_SIZE] for start in range(0, len(listed), TAG_PAGE_SIZE)]
-    paths = [f"{TAGS_DIR}/{tag.slug}.md"] + [f"{TAGS_DIR}/{tag.slug}/{number}.md" for number in range(2, len(chunks) + 1)]
+    paths = [f"{base}.md"] + [f"{base}/{number}.md" for number in range(2, len(chunks) + 1)]
     pages = {}
     for number, (path, chunk) in enumerate(zip(paths, chunks), start=1):
         def link(target: str, here: str = posixpath.dirname(path)) -> str:
             return posixpath.relpath(target, here)
 
-        pages[path] = templates.get_template("pages/tag.md.j2").render(
-            tag=tag, entries=[_summary(entry) for entry in chunk], total=len(listed), number=number, count=len(chunks),
+        pages[path] = templates.get_template(template).render(
+            entries=[_summary(entry) for entry in chunk], total=len(listed), number=number, count=len(chunks),
             previous=link(paths[number - 2]) if number > 1 else None,
             next=link(paths[number]) if number < len(chunks) else None,
-            tags_index=link(f"{TAGS_DIR}/index.md"), root=link(".") + "/",
+            tags_index=link(f"{TAGS_DIR}/index.md"), root=link(".") + "/", **context,
         )
     return pages
+
+
+def _topics(topics: list[Topic], by_tag: dict[str, list[Entry]], slugs: dict[str, str]) -> list[dict]:
+    """Each topic with its published tags and entries; a topic none of whose tags is used yet is left out."""
+    found = []
+    for topic, slug in zip(topics, numbered_slugs([tag_slug(topic.name) for topic in topics], {"index"})):
+        used = [tag for tag in topic.tags if tag in by_tag]
+        listed = {entry.id: entry for tag in used for entry in by_tag[tag]}
+        if listed:
+            found.append({"name": topic.name, "slug": slug, "description": topic.description, "count": len(listed),
+                          "tags": [Tag(tag, slugs[tag], len(by_tag[tag])) for tag in used],
+                          "entries": sorted(listed.values(), key=lambda entry: entry.title.lower())})
+    return found
 
 
 def _weeks(entries: list[Entry]) -> list[dict]:
@@ -238,8 +267,9 @@ def _redirect_paths(merged_id: str, target_id: str, directory_urls: bool) -> tup
     return f"{merged}.html", posixpath.relpath(f"{target}.html", posixpath.dirname(merged))
 
 
-def _entry_page(entry: Entry, templates: jinja2.Environment, slugs: dict[str, str], due: str | None,
-                broken: list[tuple[str, str]]) -> str:
+def _entry_page(entry: Entry, templates: jinja2.Environment, slugs: dict[str, str], published: Published,
+                related_pages: list[dict]) -> str:
+    due, broken = published.outdated.get(entry.id), published.broken.get(entry.id, [])
     question = entry.meta.get("question") or {}
     answer = entry.meta.get("answer") or {}
     how = answer.get("how_chosen", "")
@@ -251,6 +281,8 @@ def _entry_page(entry: Entry, templates: jinja2.Environment, slugs: dict[str, st
         curator=resource.get("curator"),
         how_chosen=how,
         answer_label=ANSWER_LABELS.get(how, "Answer"),
+        official=is_official(entry, published.official),
+        related=related_pages,
         asked_by=question.get("author"),
         asked_on=str(question.get("asked_at") or "")[:10],
         answered_by=answer.get("author"),
@@ -269,16 +301,26 @@ def _entry_page(entry: Entry, templates: jinja2.Environment, slugs: dict[str, st
     )
 
 
+def is_official(entry: Entry, official_people: frozenset[str]) -> bool:
+    """Whether the answer speaks for the organisation: a curator's `official: true|false` on the
+    entry decides; else whether its author is among the official people (curation.yml)."""
+    if isinstance(entry.meta.get("official"), bool):
+        return entry.meta["official"]
+    author = (entry.meta.get("answer") or {}).get("author")
+    return bool(author) and author.casefold() in official_people
+
+
 def _summary(entry: Entry) -> dict:
     return {
         "title": entry.title,
         "page": entry_page(entry.id),
         "how_chosen": (entry.meta.get("answer") or {}).get("how_chosen"),
         "updated": _updated(entry),
+        "votes": (entry.meta.get("answer") or {}).get("score"),
     }
 
 
-def _api_record(entry: Entry) -> dict:
+def _api_record(entry: Entry, official_people: frozenset[str]) -> dict:
     source = _source(entry)
     return {
         "id": entry.id,
@@ -288,6 +330,7 @@ def _api_record(entry: Entry) -> dict:
         "source": source.get("name"),
         "source_url": source.get("url"),
         "how_chosen": (entry.meta.get("answer") or {}).get("how_chosen"),
+        "official": is_official(entry, official_people),
         "updated": _updated(entry),
         "reviewed_by": entry.meta.get("reviewed_by"),
         "reviewed_at": str(entry.meta["reviewed_at"]) if entry.meta.get("reviewed_at") else None,

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from harvester import templating
-from harvester.config import CURATION_FILE, PRIVACY_FILE, SOURCES_FILE
+from harvester.config import CURATION_FILE, PRIVACY_FILE, SOURCES_FILE, TAXONOMY_FILE
 from harvester.errors import KbError
 from harvester.files import write_atomic
 from harvester.store import CONTENT_DIR
@@ -33,7 +33,8 @@ def init(root: Path, site_name: str = "Knowledge base", sources: list[dict] | No
     templates = templating.environment(root)
     write_atomic(root / MKDOCS_FILE, templates.get_template("workspace/mkdocs.yml.j2").render(site_name=site_name))
     write_atomic(root / SOURCES_FILE, templates.get_template("workspace/sources.yml.j2").render(sources=sources or []))
-    for name, template in ((PRIVACY_FILE, "privacy.yml.j2"), (CURATION_FILE, "curation.yml.j2")):
+    for name, template in ((PRIVACY_FILE, "privacy.yml.j2"), (CURATION_FILE, "curation.yml.j2"),
+                           (TAXONOMY_FILE, "taxonomy.yml.j2")):
         if not (root / name).exists():
             write_atomic(root / name, templates.get_template(f"workspace/{template}").render())
     (root / CONTENT_DIR).mkdir(exist_ok=True)

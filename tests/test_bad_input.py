@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import dump_source
 from harvester.demo import DEMO_DATA
@@ -147,3 +148,19 @@ def test_a_broken_mkdocs_yml_is_named(kb, mkdocs_yml, says):
     result = kb("build", ok=False)
     assert result.exit_code == 1 and result.stderr.startswith(says), result.stderr
     assert "Traceback" not in result.output
+
+
+def test_taxonomy_mistakes_name_the_file_and_topic(kb):
+    (kb.root / "site_config" / "taxonomy.yml").write_text(yaml.safe_dump({"topics": [
+        {"name": "Networking", "tags": []},
+        {"name": "Cloud", "tags": ["aws"], "colour": "blue"},
+        {"name": "cloud", "tags": ["gcp"]},
+        "Databases",
+    ]}))
+    out = assert_clean_failure(kb, "check", says='site_config/taxonomy.yml: topic "Networking": "tags" must list at least one tag')
+    lines = out.strip().splitlines()
+    assert 'site_config/taxonomy.yml: topic "Cloud": unknown key "colour"' in lines
+    assert 'site_config/taxonomy.yml: topic "cloud": "name" is used by an earlier topic' in lines
+    assert "site_config/taxonomy.yml: topic #4: expected a mapping of keys, got 'Databases'" in lines
+    assert_clean_failure(kb, "build", says='site_config/taxonomy.yml: topic "Networking"')
+    assert not (kb.root / "site").exists()

@@ -12,6 +12,7 @@ import pytest
 from harvester import build as build_module
 from harvester import engine, search, store
 from harvester.errors import KbError
+from harvester.model import split_body
 
 
 @pytest.fixture
@@ -37,6 +38,19 @@ def replace_in_entry(kb, entry_id: str, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def answer_line(kb, entry_id: str) -> str:
+    """The last line of the entry's chosen answer: what search indexes, unlike other answers."""
+    return split_body(store.read(entry_file(kb, entry_id), kb.root).body)[1].splitlines()[-1]
+
+
+def entry_pages_linking(kb, record: dict) -> set[str]:
+    """The rendered entry pages with a link to `record`'s page."""
+    target = record["url"].rstrip("/").rsplit("/", 1)[1] + "/"
+    return {f"{r['url']}index.html" for r in entries(kb) if r["id"] != record["id"]
+            and re.search(rf'href="[./]*{re.escape(record["url"])}"|href="\.\./{re.escape(target)}"',
+                          (kb.root / "site" / r["url"] / "index.html").read_text())}
+
+
 def entries(kb) -> list[dict]:
     return json.loads((kb.root / "site" / "api" / "entries.json").read_text())
 
@@ -46,7 +60,7 @@ def test_one_changed_answer_renders_one_page_and_reindexes_its_index(built):
     before = html_files(site)
     record = entries(built)[0]
     page = f"{record['url']}index.html"
-    body_line = entry_file(built, record["id"]).read_text().rstrip().splitlines()[-1]
+    body_line = answer_line(built, record["id"])
     replace_in_entry(built, record["id"], body_line, body_line + " Zyzzogeton settles it.")
 
     output = built("build").output
@@ -62,6 +76,7 @@ def test_a_new_title_also_renders_the_pages_that_list_the_entry(built):
     site = built.root / "site"
     before = html_files(site)
     record = next(r for r in entries(built) if r["tags"])
+    linking_before = entry_pages_linking(built, record)
     replace_in_entry(built, record["id"], f"title: {record['title']}", "title: Quokka provisioning explained")
 
     built("build")
@@ -70,8 +85,10 @@ def test_a_new_title_also_renders_the_pages_that_list_the_entry(built):
     rendered = {name for name in after if after[name] != before[name]}
     tag_pages = {f"tags/{tag}/index.html" for tag in record["tags"]}
     assert {f"{record['url']}index.html", "index.html"} | tag_pages <= rendered
-    untouched_entries = [r for r in entries(built) if r["id"] != record["id"]]
-    assert not rendered & {f"{r['url']}index.html" for r in untouched_entries}
+    # Other entries are rendered again only where they list it among their related entries.
+    other_entries = {f"{r['url']}index.html" for r in entries(built) if r["id"] != record["id"]}
+    assert rendered & other_entries <= linking_before | entry_pages_linking(built, record)
+    assert other_entries - rendered
     for tag_page in tag_pages:
         assert "Quokka provisioning explained" in (site / tag_page).read_text()
 
@@ -80,7 +97,7 @@ def test_a_rejected_entry_leaves_pages_listings_and_search(built):
     site = built.root / "site"
     record = next(r for r in entries(built) if r["tags"])
     unique = "Snarkwobble"
-    body_line = entry_file(built, record["id"]).read_text().rstrip().splitlines()[-1]
+    body_line = answer_line(built, record["id"])
     replace_in_entry(built, record["id"], body_line, f"{body_line} {unique}.")
     built("build")
     assert unique.lower() in (site / "pagefind" / "vocabulary" / f"{len(unique)}.txt").read_text().split()
@@ -141,7 +158,7 @@ def test_an_interrupted_build_is_redone_whole(built, monkeypatch):
 
     monkeypatch.setattr(search, "write", crash)
     record = entries(built)[0]
-    body_line = entry_file(built, record["id"]).read_text().rstrip().splitlines()[-1]
+    body_line = answer_line(built, record["id"])
     replace_in_entry(built, record["id"], body_line, body_line + " Interrupted.")
     assert built("build", ok=False).exit_code == 1
     assert not (site / build_module.BUILD_STATE).exists()
@@ -179,7 +196,7 @@ def test_several_indexes_each_rebuilt_only_for_their_own_entries(built, monkeypa
     assert (site / "pagefind" / listed[0] / "pagefind.js").is_file() and list((site / "pagefind" / listed[0]).glob("wasm.en.*"))
 
     record = entries(built)[0]
-    body_line = entry_file(built, record["id"]).read_text().rstrip().splitlines()[-1]
+    body_line = answer_line(built, record["id"])
     replace_in_entry(built, record["id"], body_line, body_line + " Reindexed.")
     assert "search: 1 of 3 indexes rebuilt" in built("build").output
 
