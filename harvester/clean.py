@@ -2,6 +2,7 @@
 fragment before it becomes Markdown, and every rendered page body before it is written, which
 also covers raw HTML in Markdown (from Markdown sources or a curator's edit)."""
 
+import html as html_module
 import re
 
 import nh3
@@ -29,7 +30,26 @@ def sanitize_html(html: str) -> str:
 
 
 def sanitize_page(html: str) -> str:
-    return nh3.clean(html, attributes=_PAGE_ATTRIBUTES, url_schemes=SAFE_URL_SCHEMES, link_rel=None)
+    return _outside_images_as_links(nh3.clean(html, attributes=_PAGE_ATTRIBUTES, url_schemes=SAFE_URL_SCHEMES, link_rel=None))
+
+
+_IMAGE = re.compile(r'<img\b(?:[^>"]|"[^"]*")*>')
+_ATTRIBUTE = re.compile(r'\s([a-z-]+)="([^"]*)"')
+_OUTSIDE = re.compile(r"^(https?:)?//", re.IGNORECASE)
+
+
+def _outside_images_as_links(html: str) -> str:
+    """Images from other hosts become links to them: a page must load nothing from outside the
+    site (intranets often have no internet, and an outside image tells its host who reads what)."""
+    def as_link(match: re.Match) -> str:
+        attributes = dict(_ATTRIBUTE.findall(match.group(0)))
+        source = attributes.get("src", "")
+        if not _OUTSIDE.match(source):
+            return match.group(0)
+        label = html_module.escape(html_module.unescape(attributes.get("alt") or "") or "image", quote=False)
+        return f'<a class="kb-outside-image" href="{source}">Image: {label}</a>'
+
+    return _IMAGE.sub(as_link, html)
 
 
 _CODE = re.compile(r"(^(?P<fence>`{3,}|~{3,}).*?^(?P=fence)[ \t]*$|`+[^`\n]*?`+)", re.DOTALL | re.MULTILINE)

@@ -74,6 +74,12 @@ def _figure():
     return plt
 
 
+def _whole_numbers():
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(integer=True)  # counts: no "0.5 entries" tick
+
+
 def _save(plt, figure) -> str:
     out = io.StringIO()
     figure.savefig(out, format="svg", bbox_inches="tight", metadata={"Date": None})
@@ -89,6 +95,7 @@ def _bars(rows: list[tuple[str, int]], unit: str) -> str | None:
     labels = [label for label, _ in rows][::-1]
     axes.barh(labels, [value for _, value in rows][::-1], color="#3f51b5")
     axes.set_xlabel(unit)
+    axes.xaxis.set_major_locator(_whole_numbers())
     axes.spines[["top", "right"]].set_visible(False)
     return _save(plt, figure)
 
@@ -107,6 +114,7 @@ def _stacked_months(counts: Counter, sources: list[str]) -> str | None:
     step = max(1, len(months) // 12)
     axes.set_xticks(range(0, len(months), step), months[::step], rotation=45, ha="right")
     axes.set_ylabel("questions asked")
+    axes.yaxis.set_major_locator(_whole_numbers())
     axes.legend(frameon=False)
     axes.spines[["top", "right"]].set_visible(False)
     return _save(plt, figure)

@@ -23,14 +23,15 @@ def chromium():
             browser.close()
 
 
-@contextmanager
-def serving(folder: Path):
-    """Serve `folder` on a free loopback port; yield its base URL."""
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
+
+@contextmanager
+def serving(folder: Path, handler: type[QuietHandler] = QuietHandler):
+    """Serve `folder` on a free loopback port; yield its base URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/"

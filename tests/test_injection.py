@@ -147,3 +147,12 @@ def test_without_the_page_sanitizer_the_corpus_fires(corpus_workspace, monkeypat
     dialogs, unsafe, _ = visit_every_page(corpus_workspace.root / "site")
     assert len(dialogs) >= 20, dialogs
     assert len(unsafe) >= 30
+
+
+def test_images_from_other_hosts_become_links_and_stay_text():
+    page = clean.sanitize_page('<p><img src="https://tracker.example/p.gif" alt="a &quot;b&quot; <script>x</script>">'
+                               '<img alt="y>z" src="//cdn.example/i.png"><img src="../local.png" alt="here"></p>')
+    assert "<img" in page and 'src="../local.png"' in page
+    assert page.count("<img") == 1 and "<script>" not in page
+    assert '<a class="kb-outside-image" href="https://tracker.example/p.gif">Image: a "b" &lt;script&gt;x&lt;/script&gt;</a>' in page
+    assert '<a class="kb-outside-image" href="//cdn.example/i.png">Image: y&gt;z</a>' in page

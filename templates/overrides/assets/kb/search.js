@@ -260,7 +260,7 @@ async function update(typing = false) {
   }
 }
 
-// Fills each filter with its values and counts; a filter without values stays hidden. They
+// Fills each filter with its values and counts; a filter without values is hidden. They
 // come from filters.json, not Pagefind's filters(), which would load every filter chunk of
 // every index before the first query.
 async function populateFilters() {
