@@ -97,3 +97,15 @@ def test_entry_pages_show_other_answers_collapsed_after_the_chosen_one(harvested
 
 def expected_others_for_page(kb, question_id: str) -> list[str]:
     return [label.replace("'", "&#x27;") for label in other_answer_labels(kb)[question_id]]
+
+
+def test_a_merged_answer_goes_before_the_other_answers(harvested):
+    harvested("approve", "acme:1", "acme:24")
+    labels = other_answer_labels(harvested)["1"]
+    harvested("merge", "acme:24", "--into", "acme:1", "--by", "Eve")
+    entry = store.read(store.entry_path(harvested.root, "acme:1"), harvested.root)
+    merged_at, others_at = entry.body.index("## Also answered in"), entry.body.index("## Other answers")
+    assert merged_at < others_at
+    _, answer = split_body(entry.body)
+    assert "## Also answered in" in answer and "??? quote" not in answer
+    assert OTHER_ANSWER_LINE.findall(entry.body[others_at:]) == labels and labels
