@@ -14,6 +14,7 @@ from harvester.model import Entry
 STATS_PAGE = "stats.md"
 CHARTS_DIR = "stats"
 TOP = 10  # tags and contributors shown
+TOP_OVER_TIME = 5  # tags followed month by month
 # Time from question to chosen answer, in the buckets a reader thinks in.
 _WAITS = [(1, "under an hour"), (24, "1 to 24 hours"), (24 * 7, "1 to 7 days"), (24 * 28, "1 to 4 weeks"),
           (float("inf"), "over 4 weeks")]
@@ -29,9 +30,14 @@ def stats_pages(entries: list[Entry], statuses: dict[str, int], stale: int, cont
     waits.pop(None, None)
     top_people = contributors[:TOP]
     sources = sorted({source for _, source in by_month_source})
+    followed = [tag for tag, _ in tags[:TOP_OVER_TIME]]
+    tagged = [(_asked(entry), tag) for entry in entries if _asked(entry) for tag in entry.tags if tag in followed]
+    by_month_tag = Counter((asked[:7], tag) for asked, tag in tagged)
+    by_year_tag = Counter((asked[:4], tag) for asked, tag in tagged)
     charts = {
-        "entries-by-month.svg": _stacked_months(by_month_source, sources),
+        "entries-by-month.svg": _stacked_months(by_month_source, sources, "questions asked"),
         "top-tags.svg": _bars(tags, "entries"),
+        "tags-by-month.svg": _stacked_months(by_month_tag, followed, "questions tagged"),
         "time-to-answer.svg": _bars([(label, waits[label]) for _, label in _WAITS], "entries"),
         "top-contributors.svg": _bars(top_people, "answers"),
     }
@@ -40,6 +46,7 @@ def stats_pages(entries: list[Entry], statuses: dict[str, int], stale: int, cont
     pages[STATS_PAGE] = templates.get_template("pages/stats.md.j2").render(
         total=len(entries), statuses=sorted(statuses.items()), stale=stale,
         sources=sources, years=[(year, [by_year_source[(year, s)] for s in sources]) for year in years],
+        followed=followed, tag_years=[(year, [by_year_tag[(year, tag)] for tag in followed]) for year in years],
         tags=tags, waits=[(label, waits[label]) for _, label in _WAITS], people=top_people,
         charts={name: f"{CHARTS_DIR}/{name}" for name in charts if charts[name]},
     )
@@ -100,20 +107,20 @@ def _bars(rows: list[tuple[str, int]], unit: str) -> str | None:
     return _save(plt, figure)
 
 
-def _stacked_months(counts: Counter, sources: list[str]) -> str | None:
+def _stacked_months(counts: Counter, series: list[str], unit: str) -> str | None:
     months = sorted({month for month, _ in counts})
     if not months:
         return None
     plt = _figure()
     figure, axes = plt.subplots(figsize=(7, 3))
     bottom = [0] * len(months)
-    for source in sources:
-        values = [counts[(month, source)] for month in months]
-        axes.bar(months, values, bottom=bottom, label=source)
+    for name in series:
+        values = [counts[(month, name)] for month in months]
+        axes.bar(months, values, bottom=bottom, label=name)
         bottom = [low + value for low, value in zip(bottom, values)]
     step = max(1, len(months) // 12)
     axes.set_xticks(range(0, len(months), step), months[::step], rotation=45, ha="right")
-    axes.set_ylabel("questions asked")
+    axes.set_ylabel(unit)
     axes.yaxis.set_major_locator(_whole_numbers())
     axes.legend(frameon=False)
     axes.spines[["top", "right"]].set_visible(False)

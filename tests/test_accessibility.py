@@ -15,6 +15,7 @@ AXE = Path(__file__).parent / "accessibility" / "node_modules" / "axe-core" / "a
 PAGES = {
     "home": "",
     "entry with other answers and related entries": "entries/acme-qa/7/",
+    "verified entry": "entries/acme-qa/1/",
     "topic": "topics/access-and-security/",
     "tag": "tags/python/",
     "tags": "tags/",
@@ -29,8 +30,11 @@ PAGES = {
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory):
     root = tmp_path_factory.mktemp("a11y") / "kb-demo"
-    result = CliRunner().invoke(cli, ["demo", str(root)])
-    assert result.exit_code == 0, result.output
+    runner = CliRunner()
+    assert runner.invoke(cli, ["demo", str(root)]).exit_code == 0
+    for command in (["verify", "acme-qa:1", "--by", "Priya Raman"], ["build"]):
+        result = runner.invoke(cli, [*command, "--root", str(root)])
+        assert result.exit_code == 0, result.output
     with serving(root / "site") as url:
         yield url
 

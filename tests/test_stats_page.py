@@ -40,9 +40,24 @@ def test_tables_agree_with_the_entries(stats):
     assert {name: int(n) for name, n in table(page, "Top contributors").items()} == dict(answers.most_common(10))
 
 
+def test_the_top_tags_over_time_table_counts_questions_by_year(stats):
+    page = (stats.root / "site" / "stats" / "index.html").read_text()
+    section = page.split(">Top tags over time<", 1)[1].split("<h2", 1)[0]
+    header = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<th>(.*?)</th>", section, re.DOTALL)]
+    rows = {cells[0]: [int(n) for n in cells[1:]] for cells in
+            (re.findall(r"<td>(.*?)</td>", row, re.DOTALL) for row in re.findall(r"<tr>(.*?)</tr>", section, re.DOTALL)) if cells}
+    approved = [e for e in store.load_all(stats.root) if e.status == "approved"]
+    top = [tag for tag, _ in Counter(tag for e in approved for tag in e.tags).most_common(5)]
+    assert header == ["Year", *top]
+    years = Counter((str(e.meta["question"]["asked_at"])[:4], tag) for e in approved for tag in e.tags)
+    assert rows == {year: [years[(year, tag)] for tag in top] for year in {y for y, _ in years}}
+    assert 'src="tags-by-month.svg"' in page
+
+
 def test_charts_are_self_contained_svg(stats):
     charts = sorted((stats.root / "site" / "stats").glob("*.svg"))
-    assert [c.name for c in charts] == ["entries-by-month.svg", "time-to-answer.svg", "top-contributors.svg", "top-tags.svg"]
+    assert [c.name for c in charts] == ["entries-by-month.svg", "tags-by-month.svg", "time-to-answer.svg",
+                                        "top-contributors.svg", "top-tags.svg"]
     for chart in charts:
         root = SafeET.fromstring(chart.read_bytes(), forbid_dtd=False)
         assert root.tag == "{http://www.w3.org/2000/svg}svg"
