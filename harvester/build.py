@@ -47,6 +47,8 @@ def build(root: Path, out: Path | None = None, audience: str | None = None, full
         pages = site.lay_out(published, templating.environment(root), mkdocs_config["site_name"],
                              directory_urls=directory_urls, site_url=mkdocs_config["site_url"])
         changed = site.write_tree(docs_dir, pages)
+        laid_out = sorted(pages)
+        del pages  # the texts are on disk now; renderers forked from here need not carry them
 
         signature = engine.signature(mkdocs_config)
         previous = _read_state(out)
@@ -54,15 +56,15 @@ def build(root: Path, out: Path | None = None, audience: str | None = None, full
         if rebuilt:
             engine.clean_site(out, keep=() if full else (search.SEARCH_DIR,))
         else:
-            for removed in set(previous.get("pages", [])) - set(pages):
+            for removed in set(previous.get("pages", [])) - set(laid_out):
                 engine.output_of(mkdocs_config, removed).unlink(missing_ok=True)
         # Until this build completes, the site is in no known state: a crash means the next
         # build starts over instead of trusting half-rendered HTML.
         (out / BUILD_STATE).unlink(missing_ok=True)
-        engine.render(mkdocs_config, jobs=_cores())
+        engine.render(mkdocs_config, jobs=_cores(), pages=len(laid_out) if rebuilt else len(changed))
         indexed = search.write(out, _search_records(published, directory_urls), engine.language(mkdocs_config), full=full)
-        write_atomic(out / BUILD_STATE, json.dumps({"signature": signature, "pages": sorted(pages)}) + "\n")
-    return BuildReport(out=out, entries=len(published.entries), pages=len(pages), changed=len(changed),
+        write_atomic(out / BUILD_STATE, json.dumps({"signature": signature, "pages": laid_out}) + "\n")
+    return BuildReport(out=out, entries=len(published.entries), pages=len(laid_out), changed=len(changed),
                        rebuilt=rebuilt, search=indexed)
 
 

@@ -25,8 +25,13 @@ def feed_pages(newest_first: list[Entry], tags: list, templates: jinja2.Environm
     """Atom and RSS feeds of the newest entries, for the whole site and for each tag.
     `href(entry_id)` is an entry page's address relative to the site root."""
     pages = {}
+    newest_by_tag: dict[str, list[Entry]] = {tag.name: [] for tag in tags}
+    for entry in newest_first:  # one pass, not one per tag: a site has hundreds of tags
+        for name in entry.tags:
+            if name in newest_by_tag and len(newest_by_tag[name]) < FEED_SIZE:
+                newest_by_tag[name].append(entry)
     feeds = [("", site_name, newest_first)] + [
-        (f"tags/{tag.slug}/", f"{site_name}: {tag.name}", [e for e in newest_first if tag.name in e.tags]) for tag in tags]
+        (f"tags/{tag.slug}/", f"{site_name}: {tag.name}", newest_by_tag[tag.name]) for tag in tags]
     for folder, title, entries in feeds:
         base = f"{FEEDS_DIR}/{folder}"
         items = [_item(entry, _link(base, href(entry.id), site_url)) for entry in entries[:FEED_SIZE]]

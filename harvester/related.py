@@ -4,12 +4,13 @@ words and tags.
 Each entry is scored against the others through the words and tags they share, each shared
 feature worth its inverse document frequency, so two entries sharing "kubelet" count for more
 than two sharing "error". Features found in more than COMMON entries are left out: they say
-little, and skipping them keeps the work linear in the number of entries.
+little, and skipping them keeps the work linear in the number of entries. The scores of all
+pairs come from one sparse matrix product (entries x features, times its transpose): a
+Python loop over shared features took seconds at 20,000 entries.
 """
 
 import math
 import re
-from collections import Counter, defaultdict
 
 from harvester.model import Entry
 
@@ -27,26 +28,37 @@ was way we what when where whether which while who why will with without work wo
 
 
 def related_entries(entries: list[Entry]) -> dict[str, list[str]]:
-    """Entry id -> ids of up to RELATED related entries, most related first."""
-    features = {entry.id: _features(entry) for entry in entries}
-    holders: dict[str, list[str]] = defaultdict(list)
-    for entry_id, owned in features.items():
+    """Entry id -> ids of up to RELATED related entries, most related first; ties go to the
+    entry listed first."""
+    import numpy
+    import scipy.sparse
+
+    ids = [entry.id for entry in entries]
+    position = {entry_id: index for index, entry_id in enumerate(ids)}
+    features = [_features(entry) for entry in entries]
+    holders: dict[str, list[int]] = {}
+    for index, owned in enumerate(features):
         for feature in owned:
-            holders[feature].append(entry_id)
-    weight = {feature: math.log(len(entries) / len(ids)) for feature, ids in holders.items() if len(ids) <= COMMON}
-    published = set(features)
+            holders.setdefault(feature, []).append(index)
+    rows, columns, values = [], [], []
+    for column, held_by in enumerate(ids_ for ids_ in holders.values() if len(ids_) <= COMMON):
+        weight = math.sqrt(math.log(len(entries) / len(held_by)))  # squared again by the product
+        rows += held_by
+        columns += [column] * len(held_by)
+        values += [weight] * len(held_by)
+    matrix = scipy.sparse.csr_matrix((values, (rows, columns)), shape=(len(entries), max(columns, default=-1) + 1))
+    scores = (matrix @ matrix.T).tocsr()
+    scores.setdiag(0)
+    scores.eliminate_zeros()
     found = {}
-    for entry in entries:
-        linked = [other for other in (entry.meta.get("source") or {}).get("related", []) if other in published and other != entry.id]
-        scores: Counter = Counter()
-        for feature in features[entry.id]:
-            if feature in weight:
-                for other in holders[feature]:
-                    scores[other] += weight[feature]
-        scores.pop(entry.id, None)
-        alike = sorted((other for other, score in scores.items() if score > 0 and other not in linked),
-                       key=lambda other: (-scores[other], other))
-        found[entry.id] = list(dict.fromkeys(linked))[:RELATED] + alike[: max(0, RELATED - len(linked))]
+    for index, entry in enumerate(entries):
+        linked = list(dict.fromkeys(other for other in (entry.meta.get("source") or {}).get("related", [])
+                                    if other in position and other != entry.id))[:RELATED]
+        start, end = scores.indptr[index], scores.indptr[index + 1]
+        others, weights = scores.indices[start:end], scores.data[start:end]
+        best = others[numpy.lexsort((others, -weights))]
+        alike = [ids[other] for other in best[: RELATED + len(linked)] if ids[other] not in linked]
+        found[entry.id] = linked + alike[: RELATED - len(linked)]
     return found
 
 

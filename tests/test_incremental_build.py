@@ -4,6 +4,7 @@ a config or theme change, a removed entry or an interrupted build are all accoun
 
 import html
 import json
+import os
 import re
 from pathlib import Path
 
@@ -167,11 +168,13 @@ def test_an_interrupted_build_is_redone_whole(built, monkeypatch):
     assert "all rendered" in built("build").output
 
 
-def test_parallel_rendering_writes_exactly_what_one_process_writes(harvested, monkeypatch, tmp_path):
+@pytest.mark.parametrize("cores, share_pages", [(3, engine.SHARE_PAGES), (2, 10)])  # 3 shares; ~10, 2 at a time
+def test_parallel_rendering_writes_exactly_what_one_process_writes(harvested, monkeypatch, tmp_path, cores, share_pages):
     harvested("approve", "--all", "--by", "ana")
     monkeypatch.setattr(build_module, "_cores", lambda: 1)
     build_module.build(harvested.root, tmp_path / "serial")
-    monkeypatch.setattr(build_module, "_cores", lambda: 3)
+    monkeypatch.setattr(build_module, "_cores", lambda: cores)
+    monkeypatch.setattr(engine, "SHARE_PAGES", share_pages)
     build_module.build(harvested.root, tmp_path / "parallel", full=True)
 
     def tree(folder: Path) -> dict[str, bytes]:  # what MkDocs rendered; the search index is not its work
@@ -181,6 +184,23 @@ def test_parallel_rendering_writes_exactly_what_one_process_writes(harvested, mo
     serial, parallel = tree(tmp_path / "serial"), tree(tmp_path / "parallel")
     assert sorted(serial) == sorted(parallel)
     assert [name for name in serial if serial[name] != parallel[name]] == []
+
+
+def test_a_renderer_that_dies_fails_the_build_and_starts_no_more(built, monkeypatch, tmp_path):
+    def die(config, share, shares, send):
+        (tmp_path / f"started-{share}-of-{shares}").touch()
+        if share == 1:
+            os._exit(3)  # as if killed: it never reports back
+        send.send(None)
+
+    monkeypatch.setattr(engine, "_render_child", die)
+    monkeypatch.setattr(engine, "SHARE_PAGES", 10)
+    with pytest.raises(KbError, match="a rendering process failed \\(exit status 3\\)"):
+        build_module.build(built.root, full=True)
+    assert not (built.root / "site" / build_module.BUILD_STATE).exists()
+    started = sorted(tmp_path.glob("started-*"))
+    shares = int(started[0].name.rsplit("-", 1)[1])
+    assert shares > 4 and len(started) <= 3  # two at a time; none started once one had died
 
 
 def test_several_indexes_each_rebuilt_only_for_their_own_entries(built, monkeypatch):
