@@ -32,7 +32,7 @@ SEARCH_PAGE = "search.md"  # served at search/: the header's search box sends it
 HOME_TOPICS = 30
 HOME_RECENT = 20
 HOME_HELPFUL = 10  # the best-voted answers, on the home page
-TAG_PAGE_SIZE = 50  # entries per tag page: a popular tag gets several pages, never one giant list
+TAG_PAGE_SIZE = 50  # entries per tag or topic page: a popular one gets several pages, never one giant list
 WHATS_NEW_PAGE = "new.md"
 WHATS_NEW_WEEKS = 12  # the latest weeks that had new entries
 # Entry pages are kept out of the navigation: MkDocs renders the whole nav into every
@@ -131,9 +131,10 @@ def lay_out(published: Published, templates: jinja2.Environment, site_name: str,
     pages[f"{TAGS_DIR}/index.md"] = templates.get_template("pages/tags.md.j2").render(
         tags=sorted(tags, key=lambda tag: tag.name)
     )
-    topics = _topics(published.topics, by_tag, slugs)
-    for topic in topics:
-        pages.update(_listing_pages(f"{TOPICS_DIR}/{topic['slug']}", topic.pop("entries"), templates, "pages/topic.md.j2", topic=topic))
+    topics = []
+    for topic, listed in _topics(published.topics, by_tag, slugs):
+        pages.update(_listing_pages(f"{TOPICS_DIR}/{topic['slug']}", listed, templates, "pages/topic.md.j2", topic=topic))
+        topics.append(topic)
     if topics:
         pages[f"{TOPICS_DIR}/index.md"] = templates.get_template("pages/topics.md.j2").render(topics=topics)
     newest_first = sorted(entries, key=_updated, reverse=True)
@@ -205,16 +206,17 @@ def _listing_pages(base: str, listed: list[Entry], templates: jinja2.Environment
     return pages
 
 
-def _topics(topics: list[Topic], by_tag: dict[str, list[Entry]], slugs: dict[str, str]) -> list[dict]:
-    """Each topic with its published tags and entries; a topic none of whose tags is used yet is left out."""
+def _topics(topics: list[Topic], by_tag: dict[str, list[Entry]], slugs: dict[str, str]) -> list[tuple[dict, list[Entry]]]:
+    """Each topic, with its published tags, and its entries by title; a topic none of whose tags
+    is used yet is left out."""
     found = []
     for topic, slug in zip(topics, numbered_slugs([tag_slug(topic.name) for topic in topics], {"index"})):
         used = [tag for tag in topic.tags if tag in by_tag]
         listed = {entry.id: entry for tag in used for entry in by_tag[tag]}
         if listed:
-            found.append({"name": topic.name, "slug": slug, "description": topic.description, "count": len(listed),
-                          "tags": [Tag(tag, slugs[tag], len(by_tag[tag])) for tag in used],
-                          "entries": sorted(listed.values(), key=lambda entry: entry.title.lower())})
+            found.append(({"name": topic.name, "slug": slug, "description": topic.description, "count": len(listed),
+                           "tags": [Tag(tag, slugs[tag], len(by_tag[tag])) for tag in used]},
+                          sorted(listed.values(), key=lambda entry: entry.title.lower())))
     return found
 
 
