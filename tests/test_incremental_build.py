@@ -6,6 +6,7 @@ import html
 import json
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -191,6 +192,7 @@ def test_a_renderer_that_dies_fails_the_build_and_starts_no_more(built, monkeypa
         (tmp_path / f"started-{share}-of-{shares}").touch()
         if share == 1:
             os._exit(3)  # as if killed: it never reports back
+        time.sleep(1)  # the others take a while, as real shares do
         send.send(None)
 
     monkeypatch.setattr(engine, "_render_child", die)
