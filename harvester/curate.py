@@ -7,7 +7,7 @@ from harvester import frontmatter, store, templating
 from harvester.errors import KbError
 from harvester.frontmatter import parse_days
 from harvester.lock import workspace_lock
-from harvester.model import OTHER_ANSWERS_HEADING, Entry, now_iso, split_body
+from harvester.model import Entry, now_iso, split_body, split_other_answers
 from harvester.reconcile import GONE_KEY, GONE_SEEN_KEY, HARVESTED_KEYS
 from harvester.review_queue import pending_proposal
 from harvester.workspace import STATE_DIR
@@ -162,9 +162,8 @@ def _with_merged_answer(root: Path, body: str, duplicate: Entry) -> str:
         title=duplicate.title, answer=answer or question, source_url=(duplicate.meta.get("source") or {}).get("url"),
     )
     # Before the target's other answers: a merged answer is part of the answer search indexes.
-    others = OTHER_ANSWERS_HEADING.search(body)
-    head, tail = (body[: others.start()], "\n" + body[others.start() :]) if others else (body, "")
-    return f"{head.rstrip()}\n\n{section.strip()}\n{tail}"
+    head, others = split_other_answers(body)
+    return f"{head.rstrip()}\n\n{section.strip()}\n" + (f"\n{others}" if others else "")
 
 
 def distinct(root: Path, entry_id: str, other_id: str, by: str) -> None:

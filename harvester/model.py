@@ -30,19 +30,25 @@ def utc_iso(timestamp: str) -> str:
 # The headings entry.md.j2 puts between question and answer ("## Accepted answer {: #answer …}")
 # and before the other answers ("## Other answers {: #other-answers }").
 _ANSWER_HEADING = re.compile(r"^## .*\{:[^}]*#answer\b.*$", re.MULTILINE)
-OTHER_ANSWERS_HEADING = re.compile(r"^## .*\{:[^}]*#other-answers\b.*$", re.MULTILINE)
+_OTHER_ANSWERS_HEADING = re.compile(r"^## .*\{:[^}]*#other-answers\b.*$", re.MULTILINE)
 
 
 def split_body(body: str) -> tuple[str, str]:
     """An entry body's question and chosen answer; the answer is "" if a curator removed its heading."""
     parts = _ANSWER_HEADING.split(body, maxsplit=1)
-    answer = OTHER_ANSWERS_HEADING.split(parts[1], maxsplit=1)[0] if len(parts) > 1 else ""
+    answer = split_other_answers(parts[1])[0] if len(parts) > 1 else ""
     return parts[0].strip(), answer.strip()
+
+
+def split_other_answers(body: str) -> tuple[str, str]:
+    """The body before its other answers, and their section from its heading on ("" if none)."""
+    heading = _OTHER_ANSWERS_HEADING.search(body)
+    return (body[: heading.start()], body[heading.start() :]) if heading else (body, "")
 
 
 def without_other_answers(body: str) -> str:
     """The body up to its other answers, as entries were harvested before they were kept."""
-    return OTHER_ANSWERS_HEADING.split(body, maxsplit=1)[0].rstrip() + "\n"
+    return split_other_answers(body)[0].rstrip() + "\n"
 
 
 def now_iso() -> str:

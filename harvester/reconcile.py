@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from harvester import store
-from harvester.model import OTHER_ANSWERS_HEADING, Entry, fingerprint, now_iso, without_other_answers
+from harvester.model import Entry, fingerprint, now_iso, split_other_answers, without_other_answers
 
 # Keys a harvest owns; everything else in the front matter belongs to curators.
 HARVESTED_KEYS = ("id", "title", "kind", "tags", "source", "question", "answer", "resource")
@@ -77,13 +77,13 @@ def edited_by_curator(entry: Entry) -> bool:
 def _with_other_answers(existing: Entry, harvested: Entry) -> Entry | None:
     """The existing entry with the harvested entry's other answers added, when those are all
     that differs from what was harvested before; else None."""
-    others = OTHER_ANSWERS_HEADING.search(harvested.body)
-    if not others or OTHER_ANSWERS_HEADING.search(existing.body):
+    others = split_other_answers(harvested.body)[1]
+    if not others or split_other_answers(existing.body)[1]:
         return None
     if fingerprint(harvested.meta, without_other_answers(harvested.body)) != existing.meta["source"].get("fingerprint"):
         return None
     meta = {**existing.meta, "source": {**existing.meta["source"], "fingerprint": harvested.meta["source"]["fingerprint"]}}
-    return Entry(meta, existing.body.rstrip() + "\n\n" + harvested.body[others.start():])
+    return Entry(meta, existing.body.rstrip() + "\n\n" + others)
 
 
 def dismissed_fingerprint(entry: Entry) -> str | None:
