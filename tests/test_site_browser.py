@@ -159,7 +159,9 @@ def test_the_stats_charts_load_and_the_pages_for_people_link_up(demo_site, page)
     expect(page.locator("h1")).to_have_text("Stats")
     images = page.locator("article img")
     expect(images).to_have_count(5)
-    assert page.evaluate("[...document.querySelectorAll('article img')].every(i => i.complete && i.naturalWidth > 0)")
+    # The page may still be fetching its charts when its heading shows: wait for them, and a
+    # broken one never gets a width, so the wait fails.
+    page.wait_for_function("[...document.querySelectorAll('article img')].every(i => i.complete && i.naturalWidth > 0)")
     page.get_by_role("link", name="Experts").first.click()
     page.locator("article table a").first.click()
     expect(page.locator("article h2").first).to_contain_text("Answers")
