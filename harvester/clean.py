@@ -52,7 +52,10 @@ def _outside_images_as_links(html: str) -> str:
     return _IMAGE.sub(as_link, html)
 
 
-_CODE = re.compile(r"(^(?P<fence>`{3,}|~{3,}).*?^(?P=fence)[ \t]*$|`+[^`\n]*?`+)", re.DOTALL | re.MULTILINE)
+# A code span as Python-Markdown reads one: a run of backticks, not escaped, closed by a run of
+# the same length. Anything this takes for code must be code there, or its "<" would run.
+_CODE = re.compile(r"(^(?P<fence>`{3,}|~{3,}).*?^(?P=fence)[ \t]*$|(?<![\\`])(?P<ticks>`+)(?!`)[^\n]+?(?<!`)(?P=ticks)(?!`))",
+                   re.DOTALL | re.MULTILINE)
 
 
 def neutralize_markdown_html(markdown: str) -> str:

@@ -33,6 +33,8 @@ def rows(path: Path, root_tag: str) -> Iterator[dict[str, str]]:
         raise KbError(f"{path}: refused: the file declares {_what(exc)}; dumps never do") from None
     except OSError as exc:
         raise KbError(f"{path}: cannot read: {exc.strerror}") from None
+    except (LookupError, UnicodeError) as exc:  # an encoding the file declares but Python lacks, or breaks
+        raise KbError(f"{path}: not readable XML: {exc} (truncated or corrupt?)") from None
 
 
 def _what(exc: Exception) -> str:

@@ -3,7 +3,7 @@
 
 import markdown
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from harvester import chat
@@ -124,6 +124,8 @@ def test_discord_markup_becomes_markdown():
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from([*"<>@#!|*_~`:&;/ \nabcU1C2-.htps?", "&lt;", "&gt;", "&amp;", "```", "<@U1>", "<script>", "javascript:"]),
                 max_size=40).map("".join))
+@example("`<script>```")  # one backtick opens, three do not close it: no code span, so not code
+@example("\\`<script>`")  # an escaped backtick opens nothing
 def test_chat_markup_never_fails_and_never_lets_a_tag_through(text):
     for converted, _ in (slack_to_markdown(text, {"U1": "Ann"}, {"C2": "ops"}), discord_to_markdown(text, ["Ann"])):
         # Rendered as the site renders Markdown, not judged by a guess at where code spans are:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import markdown
 import yaml
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from harvester import frontmatter
@@ -49,6 +49,7 @@ def test_random_bytes_as_posts_xml(tmp_path, data):
 
 @FUZZ
 @given(position=st.integers(min_value=0, max_value=len(POSTS) - 1), junk=st.binary(min_size=1, max_size=20))
+@example(position=34, junk=b"-")  # declares encoding "u-f-8", which Python has no codec for
 def test_corrupted_posts_xml(tmp_path, position, junk):
     try:
         threads = harvest_dump(tmp_path, POSTS[:position] + junk + POSTS[position + len(junk):])
