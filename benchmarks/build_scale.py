@@ -8,7 +8,7 @@ Measured for `kb build`: wall time and peak memory of the whole process tree (su
 sampled every 50 ms), site size, median entry page, search index; then a rebuild after one
 entry changed (and whether a search for the word it gained finds it); then, in headless
 Chromium, the bytes a search query transfers and the search bytes an entry page fetches
-(as served by http.server: uncompressed). Unless --no-stock, the Markdown tree kb laid out is built again
+(text gzipped, as static hosts serve it; Pagefind's own files come compressed). Unless --no-stock, the Markdown tree kb laid out is built again
 by `mkdocs build` with the stock search plugin, and measured the same way.
 `generate(root, n)` is importable: benchmarks/search_quality.py adds its distractors with it.
 """
@@ -235,7 +235,7 @@ def browser_figures(site: Path, query: str, entry_url: str, probe: tuple[str, st
     page fetches; with `probe` (word, page), prints whether searching the word finds the page."""
     # The tests' Debian Chromium (never a downloaded one) and quiet threaded server.
     sys.path.insert(0, str(REPO / "tests"))
-    from browser import chromium, serving
+    from browser import CompressingHandler, chromium, serving
 
     def search_bytes(page, url: str, ready=None) -> tuple[int, int]:
         finished = []
@@ -248,7 +248,7 @@ def browser_figures(site: Path, query: str, entry_url: str, probe: tuple[str, st
         return sum(map(transferred, hits)), len(hits)
 
     figures = {}
-    with chromium() as browser, serving(site) as base:
+    with chromium() as browser, serving(site, CompressingHandler) as base:
         context = browser.new_context()
         context.route(re.compile(r"^(?!http://127\.0\.0\.1)"), lambda route: route.abort())  # nothing from the internet
         if query:
@@ -267,7 +267,7 @@ def browser_figures(site: Path, query: str, entry_url: str, probe: tuple[str, st
 
 def transferred(request) -> int:
     """Bytes received for one request; Chromium reports a worker's own script as 0, so then
-    the response's Content-Length (the test server sends it, uncompressed)."""
+    the response's Content-Length (the server sends it, for the bytes it sent)."""
     sizes = request.sizes()
     body = sizes["responseBodySize"]
     if not body and (response := request.response()):

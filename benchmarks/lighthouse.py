@@ -11,7 +11,6 @@ per page, and each audit that cost points, so a score can be acted on.
 """
 
 import argparse
-import gzip
 import json
 import os
 import subprocess
@@ -21,36 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from browser import CHROMIUM, CHROMIUM_FLAGS, QuietHandler, serving  # the tests' Chromium and server
+from browser import CHROMIUM, CHROMIUM_FLAGS, CompressingHandler, serving  # the tests' Chromium and server
 from search_quality import harvest, run_step
 from build_scale import kb
 
 LIGHTHOUSE = Path(__file__).resolve().parent / "node_modules" / ".bin" / "lighthouse"
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
-COMPRESSED = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt")
-
-
-class CompressingHandler(QuietHandler):
-    """Text gzipped, as static hosts (GitHub Pages, nginx) serve it: Lighthouse times downloads
-    over a throttled network, so uncompressed files would be measured at several times their
-    real cost."""
-
-    def send_head(self):
-        path = Path(self.translate_path(self.path))
-        if path.is_dir():
-            path = path / "index.html"
-        if path.suffix not in COMPRESSED or "gzip" not in self.headers.get("Accept-Encoding", "") or not path.is_file():
-            return super().send_head()
-        body = gzip.compress(path.read_bytes())
-        self.send_response(200)
-        self.send_header("Content-Type", self.guess_type(str(path)))
-        self.send_header("Content-Encoding", "gzip")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-        return None
-
-
 def lighthouse(url: str, preset: str) -> dict:
     command = [str(LIGHTHOUSE), url, "--output=json", "--quiet", f"--only-categories={','.join(CATEGORIES)}",
                f"--chrome-flags={' '.join(CHROMIUM_FLAGS)}"]

@@ -28,10 +28,11 @@ SEARCH_DIR = "pagefind"
 MANIFEST = "shards.json"
 WORDS_FILE = "kb-words.json"
 FILTERS_FILE = "filters.json"
-# Entries per index. Pagefind holds an index in memory while writing it, at about 85 KB per
-# page, so 5,000 entries peak near 450 MB; every extra index costs a query one more chunk
-# download per word, so they are not made smaller than memory needs.
-SHARD_SIZE = 5000
+# Entries per index. Every index costs a query one more chunk of about 32 KB per word (the
+# indexes' page lists add up to 7 bytes an entry however they are split), so indexes are as
+# large as memory allows: Pagefind holds one in memory while writing it, at about 50 KB a
+# page, so 10,000 entries peak near 500 MB.
+SHARD_SIZE = 10000
 FORMAT = 1  # bump when the records change shape: every index is rebuilt
 # Files of Pagefind's own search UIs; the site has its own search page.
 _UNUSED = ("pagefind-ui.*", "pagefind-component-ui.*", "pagefind-modular-ui.*", "pagefind-highlight.js")

@@ -1,6 +1,7 @@
 """Headless Chromium for tests: Debian's browser, never a downloaded one."""
 
 import functools
+import gzip
 import http.server
 import threading
 from contextlib import contextmanager
@@ -26,6 +27,28 @@ def chromium():
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
+
+
+class CompressingHandler(QuietHandler):
+    """Text gzipped, as static hosts (GitHub Pages, nginx) serve it, for the benchmarks that
+    measure what a browser downloads."""
+
+    COMPRESSED = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt")
+
+    def send_head(self):
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            path = path / "index.html"
+        if path.suffix not in self.COMPRESSED or "gzip" not in self.headers.get("Accept-Encoding", "") or not path.is_file():
+            return super().send_head()
+        body = gzip.compress(path.read_bytes())
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        return None
 
 
 @contextmanager

@@ -130,6 +130,21 @@ def test_an_incremental_build_updates_what_search_finds(sharded, browser_page):
     assert page.errors == []
 
 
+def test_the_vocabulary_is_fetched_only_for_a_word_the_results_do_not_show(sharded, browser_page):
+    page = browser_page
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    with serving(sharded.root / "site") as url:
+        page.goto(url + "search/?q=crashloopbackoff")
+        listed(page)
+        expect(page.locator("#kb-search-status")).to_have_text("1 result for “crashloopbackoff”.")
+        assert not [r for r in requests if "/vocabulary/" in r]
+        page.goto(url + "search/?q=crashlopbackoff")
+        expect(page.locator("#kb-search-status")).to_contain_text("Showing results for “crashloopbackoff”")
+        assert [r for r in requests if "/vocabulary/" in r]
+    assert page.errors == []
+
+
 def test_pages_other_than_search_load_no_index(sharded, browser_page):
     page = browser_page
     requests = []

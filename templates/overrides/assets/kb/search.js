@@ -2,7 +2,7 @@
 // a typo fallback from the site's own vocabulary, keyboard navigation and a shareable URL.
 // Plain ES module on purpose: the site must work offline, with no CDN and no build step.
 
-const PAGE_SIZE = 20;
+const PAGE_SIZE = 10;
 const DEBOUNCE_MS = 200;
 const FILTER_NAMES = ["tag", "source", "answer", "verified"];
 const MIN_CORRECTABLE_LENGTH = 4;
@@ -91,11 +91,12 @@ function mostFrequentWithin(chars, lists, max) {
   return best;
 }
 
-async function correctWord(word) {
+// `seen`: words of the results already loaded, which are site words without a download.
+async function correctWord(word, seen) {
   const chars = [...word];
   const length = chars.length;
   // Numbers are left alone: the vocabulary has none, so any "correction" would be wrong.
-  if (length < MIN_CORRECTABLE_LENGTH || /^\p{N}+$/u.test(word)) return null;
+  if (length < MIN_CORRECTABLE_LENGTH || /^\p{N}+$/u.test(word) || seen.has(word)) return null;
   const sameLength = await vocabulary(length);
   if (sameLength.includes(word)) return null;
   const lists = [sameLength, await vocabulary(length - 1), await vocabulary(length + 1)];
@@ -105,11 +106,11 @@ async function correctWord(word) {
 
 // The query with each unknown word replaced by its likeliest intended word, or null.
 // `keepLast` leaves the last word alone: the reader may still be typing it.
-async function correctQuery(query, keepLast) {
+async function correctQuery(query, keepLast, seen) {
   const parts = query.split(WORD_SEPARATOR);
   let changed = false;
   for (let i = 0; i < parts.length - (keepLast ? 1 : 0); i += 2) {
-    const correction = await correctWord(parts[i].toLowerCase());
+    const correction = await correctWord(parts[i].toLowerCase(), seen);
     if (correction) [parts[i], changed] = [correction, true];
   }
   return changed ? parts.join("") : null;
@@ -119,7 +120,18 @@ async function pagefindSearch(query, filters) {
   const { pagefind } = await ready;
   // A null term is Pagefind's filter-only search: every page that passes the filters.
   const response = await pagefind.search(query || null, { filters });
-  return response.results;
+  // Each result's page is fetched once, whether to check the words or to show it.
+  return response.results.map((result) => {
+    let data;
+    return { ...result, data: () => (data ??= result.data()) };
+  });
+}
+
+// The words of the first page of results (title and text), lower-cased.
+async function wordsOf(results) {
+  const pages = await Promise.all(results.slice(0, PAGE_SIZE).map((result) => result.data()));
+  const text = pages.map((data) => `${titleOf(data)} ${data.content ?? ""}`).join(" ").toLowerCase();
+  return new Set(text.split(WORD_SEPARATOR).filter((_, index) => index % 2 === 0));
 }
 
 // The results for a query and filters, or for the query with its mistyped words corrected.
@@ -131,7 +143,7 @@ async function searchWithFallback(query, filters, typing = false) {
   if (!query && Object.keys(filters).length === 0) return { results: [] };
   const results = await pagefindSearch(query, filters);
   if (!query) return { results };
-  const corrected = await correctQuery(query, typing && results.length > 0);
+  const corrected = await correctQuery(query, typing && results.length > 0, await wordsOf(results));
   if (!corrected) return { results };
   const correctedResults = await pagefindSearch(corrected, filters);
   return correctedResults.length > 0
