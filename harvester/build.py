@@ -1,4 +1,4 @@
-"""kb build: approved entries -> laid-out tree -> rendered static site -> search index.
+"""kb build: approved entries -> laid-out tree and search index -> rendered static site.
 
 Each step redoes only what changed: the layout writes pages whose text changed, the engine
 renders pages whose Markdown is newer than their HTML, the search index rebuilds the indexes
@@ -10,6 +10,7 @@ import functools
 import json
 import os
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,30 +42,34 @@ def build(root: Path, out: Path | None = None, audience: str | None = None, full
     docs_dir = root / PAGES_DIR
     with workspace_lock(root, "kb build"):
         docs_dir.mkdir(parents=True, exist_ok=True)
-        published = _published(root, store.load_all(root), audience)
+        published = _published(root, store.load_all(root, cached=True), audience)
         mkdocs_config = engine.load(config_file, docs_dir, out, nav=functools.partial(site.nav, published))
         directory_urls = mkdocs_config["use_directory_urls"]
-        pages = site.lay_out(published, templating.environment(root), mkdocs_config["site_name"],
-                             directory_urls=directory_urls, site_url=mkdocs_config["site_url"])
-        changed = site.write_tree(docs_dir, pages)
-        laid_out = sorted(pages)
-        del pages  # the texts are on disk now; renderers forked from here need not carry them
-
         signature = engine.signature(mkdocs_config)
         previous = _read_state(out)
         rebuilt = full or previous.get("signature") != signature
         if rebuilt:
             engine.clean_site(out, keep=() if full else (search.SEARCH_DIR,))
-        else:
-            for removed in set(previous.get("pages", [])) - set(laid_out):
-                engine.output_of(mkdocs_config, removed).unlink(missing_ok=True)
         # Until this build completes, the site is in no known state: a crash means the next
         # build starts over instead of trusting half-rendered HTML.
         (out / BUILD_STATE).unlink(missing_ok=True)
-        engine.render(mkdocs_config, jobs=_cores(), pages=len(laid_out) if rebuilt else len(changed))
-        indexed = search.write(out, _search_records(published, directory_urls), engine.language(mkdocs_config), full=full)
+
+        # The search index needs only the entries: Pagefind (a process of its own) indexes them
+        # while this one lays the pages out. The render waits for it, as both at once would
+        # hold two big working sets in memory.
+        with ThreadPoolExecutor(max_workers=1) as background:
+            indexing = background.submit(search.write, out, _search_records(published, directory_urls),
+                                         engine.language(mkdocs_config), full)
+            tree = site.write_tree(docs_dir, site.lay_out(published, templating.environment(root), mkdocs_config["site_name"],
+                                                          directory_urls=directory_urls, site_url=mkdocs_config["site_url"]))
+            indexed = indexing.result()
+        laid_out = sorted(tree.pages)
+        if not rebuilt:
+            for removed in set(previous.get("pages", [])) - set(laid_out):
+                engine.output_of(mkdocs_config, removed).unlink(missing_ok=True)
+        engine.render(mkdocs_config, jobs=_cores(), pages=len(laid_out) if rebuilt else len(tree.changed))
         write_atomic(out / BUILD_STATE, json.dumps({"signature": signature, "pages": laid_out}) + "\n")
-    return BuildReport(out=out, entries=len(published.entries), pages=len(laid_out), changed=len(changed),
+    return BuildReport(out=out, entries=len(published.entries), pages=len(laid_out), changed=len(tree.changed),
                        rebuilt=rebuilt, search=indexed)
 
 

@@ -4,6 +4,8 @@ Written with safe_dump and read with safe_load: a harvested title holding newlin
 `---` is a quoted string, never a new key, so nothing harvested can approve itself.
 """
 
+import hashlib
+import math
 import re
 import typing
 from datetime import date, datetime, timezone
@@ -37,11 +39,23 @@ def dumps(entry: Entry) -> str:
     return f"---\n{header}---\n\n{entry.body.strip()}\n"
 
 
-def loads(text: str, where: str) -> tuple[Entry | None, list[str]]:
-    """Parse and validate one entry file; problems are lines naming `where` and the key."""
+class ParsedCache(typing.Protocol):
+    def get(self, key: str) -> dict | None: ...
+    def add(self, key: str, meta: dict) -> None: ...
+
+
+def loads(text: str, where: str, cache: ParsedCache | None = None) -> tuple[Entry | None, list[str]]:
+    """Parse and validate one entry file; problems are lines naming `where` and the key.
+
+    A `cache` is asked for the front matter's meta by the digest of its text before it is
+    parsed, and given each valid one that is plain JSON data (so it can be kept as JSON)."""
     match = _DELIMITED.match(text.replace("\r\n", "\n"))
     if not match:
         return None, [f"{where}: no front matter (the file must start with a --- line)"]
+    body = match.group(2).strip() + "\n"
+    key = hashlib.blake2b(match.group(1).encode(), digest_size=16).hexdigest()
+    if cache is not None and (meta := cache.get(key)) is not None:
+        return Entry(meta=meta, body=body), []
     try:
         meta = yaml.load(match.group(1), Loader=_SAFE_LOADER)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
@@ -51,7 +65,20 @@ def loads(text: str, where: str) -> tuple[Entry | None, list[str]]:
     if not isinstance(meta, dict):
         return None, [f"{where}: front matter must be a mapping of keys"]
     problems = [f"{where}: {problem}" for problem in validate(meta)]
-    return (None if problems else Entry(meta=meta, body=match.group(2).strip() + "\n")), problems
+    if problems:
+        return None, problems
+    if cache is not None and _plain(meta):
+        cache.add(key, meta)
+    return Entry(meta=meta, body=body), []
+
+
+def _plain(value) -> bool:
+    """Whether `value` is JSON data that reads back equal (no dates, no non-text keys)."""
+    if isinstance(value, dict):
+        return all(isinstance(key, str) and _plain(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(map(_plain, value))
+    return value is None or isinstance(value, (str, bool, int)) or (isinstance(value, float) and math.isfinite(value))
 
 
 def validate(meta: dict) -> list[str]:

@@ -8,6 +8,7 @@ changed, and pages no longer laid out are removed, so the tree always equals the
 import functools
 import json
 import posixpath
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -107,8 +108,9 @@ def nav(published: Published, site_name: str) -> list[dict[str, str]]:
 
 
 def lay_out(published: Published, templates: jinja2.Environment, site_name: str, directory_urls: bool = True,
-            site_url: str | None = None) -> dict[str, str]:
-    """Every page of the site, as {path under the docs folder: text}."""
+            site_url: str | None = None) -> Iterator[tuple[str, str]]:
+    """Every page of the site, as (path under the docs folder, text), one at a time: entry
+    pages are most of a site's bytes, and are written out as they come."""
     entries = sorted((entry for entry in published.entries if not is_playbook(entry)), key=lambda entry: entry.id)
     by_tag: dict[str, list[Entry]] = {}
     for entry in entries:
@@ -119,28 +121,28 @@ def lay_out(published: Published, templates: jinja2.Environment, site_name: str,
 
     titles = {entry.id: entry.title for entry in entries}
     related_ids = related.related_entries([entry for entry in entries if entry.meta.get("kind") != "resource"])
-    pages = {entry_page(entry.id): _entry_page(entry, templates, slugs, published,
-                                               [{"title": titles[other], "page": entry_page(other)} for other in related_ids.get(entry.id, [])])
-             for entry in entries}
+    for entry in entries:
+        yield entry_page(entry.id), _entry_page(entry, templates, slugs, published,
+                                                [{"title": titles[other], "page": entry_page(other)} for other in related_ids.get(entry.id, [])])
     for merged_id, target in sorted(published.redirects.items()):
         path, link = _redirect_paths(merged_id, target, directory_urls)
-        pages[path] = templates.get_template("pages/redirect.html.j2").render(target=link, target_title=titles[target])
+        yield path, templates.get_template("pages/redirect.html.j2").render(target=link, target_title=titles[target])
     for tag in tags:
         listed = sorted(by_tag[tag.name], key=lambda entry: entry.title.lower())
-        pages.update(_listing_pages(f"{TAGS_DIR}/{tag.slug}", listed, templates, "pages/tag.md.j2", tag=tag))
-    pages[f"{TAGS_DIR}/index.md"] = templates.get_template("pages/tags.md.j2").render(
+        yield from _listing_pages(f"{TAGS_DIR}/{tag.slug}", listed, templates, "pages/tag.md.j2", tag=tag).items()
+    yield f"{TAGS_DIR}/index.md", templates.get_template("pages/tags.md.j2").render(
         tags=sorted(tags, key=lambda tag: tag.name)
     )
     topics = []
     for topic, listed in _topics(published.topics, by_tag, slugs):
-        pages.update(_listing_pages(f"{TOPICS_DIR}/{topic['slug']}", listed, templates, "pages/topic.md.j2", topic=topic))
+        yield from _listing_pages(f"{TOPICS_DIR}/{topic['slug']}", listed, templates, "pages/topic.md.j2", topic=topic).items()
         topics.append(topic)
     if topics:
-        pages[f"{TOPICS_DIR}/index.md"] = templates.get_template("pages/topics.md.j2").render(topics=topics)
+        yield f"{TOPICS_DIR}/index.md", templates.get_template("pages/topics.md.j2").render(topics=topics)
     newest_first = sorted(entries, key=_updated, reverse=True)
     recent = newest_first[:HOME_RECENT]
     scored = [entry for entry in entries if isinstance((entry.meta.get("answer") or {}).get("score"), int)]
-    pages["index.md"] = templates.get_template("pages/home.md.j2").render(
+    yield "index.md", templates.get_template("pages/home.md.j2").render(
         site_name=site_name,
         entry_count=len(entries),
         topics=topics,
@@ -153,39 +155,49 @@ def lay_out(published: Published, templates: jinja2.Environment, site_name: str,
         def listed(entry: Entry) -> dict:
             return {**_summary(entry), "broken": entry.id in published.broken}
 
-        pages[f"{RESOURCES_DIR}/index.md"] = templates.get_template("pages/resources.md.j2").render(
+        yield f"{RESOURCES_DIR}/index.md", templates.get_template("pages/resources.md.j2").render(
             by_tag=[(tag, [listed(e) for e in sorted(by_tag[tag.name], key=lambda e: e.title.lower()) if e.meta.get("kind") == "resource"])
                     for tag in sorted(tags, key=lambda tag: tag.name)],
             untagged=[listed(e) for e in resources if not e.tags], root="../",
         )
-    pages.update(_playbook_pages(sorted(filter(is_playbook, published.entries), key=lambda e: e.title.lower()), entries, templates))
-    pages[SEARCH_PAGE] = templates.get_template("pages/search.md.j2").render()
-    pages[WHATS_NEW_PAGE] = templates.get_template("pages/new.md.j2").render(weeks=_weeks(entries))
+    yield from _playbook_pages(sorted(filter(is_playbook, published.entries), key=lambda e: e.title.lower()), entries, templates).items()
+    yield SEARCH_PAGE, templates.get_template("pages/search.md.j2").render()
+    yield WHATS_NEW_PAGE, templates.get_template("pages/new.md.j2").render(weeks=_weeks(entries))
     people = people_pages.ranked(entries, published.privacy)
-    pages.update(people_pages.people_pages(people, templates, slugs, entry_page))
+    yield from people_pages.people_pages(people, templates, slugs, entry_page).items()
     contributors = [(person.name, len(person.answers)) for person in people if person.answers]
-    pages.update(stats_page.stats_pages(entries, published.statuses, len(published.outdated), contributors, templates))
-    pages.update(machine_pages.feed_pages(newest_first, tags, templates, site_name, site_url,
-                                          functools.partial(entry_href, directory_urls=directory_urls)))
-    pages["robots.txt"] = machine_pages.robots(site_url)
-    pages["api/entries.json"] = json.dumps([_api_record(entry, published.official) for entry in entries], indent=1,
-                                           ensure_ascii=False) + "\n"
-    return pages
+    yield from stats_page.stats_pages(entries, published.statuses, len(published.outdated), contributors, templates).items()
+    yield from machine_pages.feed_pages(newest_first, tags, templates, site_name, site_url,
+                                        functools.partial(entry_href, directory_urls=directory_urls)).items()
+    yield "robots.txt", machine_pages.robots(site_url)
+    yield "api/entries.json", json.dumps([_api_record(entry, published.official) for entry in entries], indent=1,
+                                         ensure_ascii=False) + "\n"
 
 
-def write_tree(docs_dir: Path, pages: dict[str, str]) -> list[str]:
-    """Make `docs_dir` hold exactly `pages`; return the paths written (new or changed).
+@dataclass
+class Tree:
+    pages: list[str]  # every page laid out, in order
+    changed: list[str]  # those written: new or changed
+
+
+def write_tree(docs_dir: Path, pages: Iterable[tuple[str, str]]) -> Tree:
+    """Make `docs_dir` hold exactly `pages`, writing those whose text changed.
 
     The tree is derived from content/ and compared page by page on every build, so it is
     written without flushing each page to disk (a build of 20,000 pages spent seconds there)."""
-    changed = [path for path, text in pages.items() if write_atomic(docs_dir / path, text, durable=False)]
+    tree = Tree([], [])
+    for path, text in pages:
+        tree.pages.append(path)
+        if write_atomic(docs_dir / path, text, durable=False):
+            tree.changed.append(path)
+    laid_out = set(tree.pages)
     for stale in sorted(docs_dir.rglob("*"), reverse=True):
         relative = stale.relative_to(docs_dir).as_posix()
-        if stale.is_file() and relative not in pages:
+        if stale.is_file() and relative not in laid_out:
             stale.unlink()
         elif stale.is_dir() and not any(stale.iterdir()):
             stale.rmdir()
-    return changed
+    return tree
 
 
 def _listing_pages(base: str, listed: list[Entry], templates: jinja2.Environment, template: str, **context) -> dict[str, str]:

@@ -1,7 +1,9 @@
 """content/: one Markdown file per entry, at a path derived from its id alone."""
 
 import hashlib
+import json
 from collections.abc import Iterator
+from importlib.metadata import version
 from pathlib import Path
 
 import yaml
@@ -15,6 +17,7 @@ from harvester.model import Entry
 CONTENT_DIR = "content"
 PROPOSAL_SUFFIX = ".proposed.md"  # a source's newer version of an entry a curator owns
 STATE_FILE = "harvest-state.yml"  # the source's cursor, next to the entries it covers
+PARSED_CACHE = ".kb/front-matter.json"  # derived, like the rest of .kb/
 
 
 def entry_path(root: Path, entry_id: str) -> Path:
@@ -51,20 +54,23 @@ def write(root: Path, entry: Entry, path: Path | None = None) -> bool:
     return write_atomic(path or entry_path(root, entry.id), frontmatter.dumps(entry))
 
 
-def load_all(root: Path) -> list[Entry]:
-    """Every entry in content/, validated: all problems in all files are reported at once."""
-    entries, problems = check_all(root)
+def load_all(root: Path, cached: bool = False) -> list[Entry]:
+    """Every entry in content/, validated: all problems in all files are reported at once.
+    `cached` reuses, and then updates, the parsed front matter kept in PARSED_CACHE: for a
+    build, which only reads the entries, and reads all of them."""
+    entries, problems = check_all(root, cached)
     if problems:
         raise KbError("\n".join(problems))
     return entries
 
 
-def check_all(root: Path) -> tuple[list[Entry], list[str]]:
+def check_all(root: Path, cached: bool = False) -> tuple[list[Entry], list[str]]:
     entries: list[Entry] = []
     problems: list[str] = []
     seen: dict[str, Path] = {}
+    cache = _ParsedCache(root) if cached else None
     for path in _entry_files(root):
-        entry, found = _parse(path, root)
+        entry, found = _parse(path, root, cache)
         problems.extend(found)
         if entry is None:
             continue
@@ -77,6 +83,8 @@ def check_all(root: Path) -> tuple[list[Entry], list[str]]:
             continue
         seen[entry.id] = path
         entries.append(entry)
+    if cache is not None:
+        cache.save()  # now, before any caller could change an entry's meta in place
     return entries, problems
 
 
@@ -113,7 +121,40 @@ def _entry_files(root: Path) -> Iterator[Path]:
             yield path
 
 
-def _parse(path: Path, root: Path) -> tuple[Entry | None, list[str]]:
+class _ParsedCache:
+    """The valid front matter of the last load, by digest of its text, kept as JSON in
+    PARSED_CACHE: parsing YAML is most of the time a build spends reading content/. Entries
+    whose front matter did not change are not parsed or validated again; a new kb version
+    starts the cache over, as its checks may have changed."""
+
+    def __init__(self, root: Path):
+        self.path = root / PARSED_CACHE
+        self.known: dict[str, dict] = {}
+        self.used: dict[str, dict] = {}
+        try:
+            saved = json.loads(self.path.read_text(encoding="utf-8"))
+            if saved.get("kb") == version("kb-harvester") and isinstance(saved.get("entries"), dict):
+                self.known = saved["entries"]
+        except (OSError, ValueError, AttributeError):
+            pass  # none yet, or unreadable: everything is parsed
+
+    def get(self, key: str) -> dict | None:
+        meta = self.known.get(key)
+        if isinstance(meta, dict):
+            self.used[key] = meta
+            return meta
+        return None
+
+    def add(self, key: str, meta: dict) -> None:
+        self.used[key] = meta
+
+    def save(self) -> None:
+        if self.used.keys() != self.known.keys():
+            write_atomic(self.path, json.dumps({"kb": version("kb-harvester"), "entries": self.used},
+                                               ensure_ascii=False, separators=(",", ":")), durable=False)
+
+
+def _parse(path: Path, root: Path, cache: "_ParsedCache | None" = None) -> tuple[Entry | None, list[str]]:
     where = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -121,4 +162,4 @@ def _parse(path: Path, root: Path) -> tuple[Entry | None, list[str]]:
         return None, [f"{where}: not UTF-8 text"]
     except OSError as exc:
         return None, [f"{where}: cannot read: {exc.strerror}"]
-    return frontmatter.loads(text, where)
+    return frontmatter.loads(text, where, cache)

@@ -245,3 +245,22 @@ def test_filter_menus_count_what_the_site_publishes(built):
     tags = sorted({tag for record in published for tag in record["tags"]})
     assert counts["tag"] == {tag: sum(tag in r["tags"] for r in published) for tag in tags}
     assert sum(counts["answer"].values()) == len(published) == sum(counts["verified"].values())
+
+
+def test_parsed_front_matter_is_reused_only_while_its_text_is_unchanged(built):
+    cache = built.root / store.PARSED_CACHE
+    saved = json.loads(cache.read_text())["entries"]
+    assert len(saved) == len(store.load_all(built.root))
+    record = entries(built)[0]
+    # An edit the cache knows nothing of: the build sees it, and stops on it, naming the file.
+    replace_in_entry(built, record["id"], "status: approved", "status: aproved")
+    failed = built("build", ok=False)
+    assert failed.exit_code != 0 and f"{store.entry_path(built.root, record['id']).relative_to(built.root).as_posix()}: " in failed.output
+    replace_in_entry(built, record["id"], "status: aproved", "status: approved\nreviewed_note: 2024-05-01")
+    built("build")
+    # A date is not JSON data: that entry is parsed every time rather than kept.
+    assert len(json.loads(cache.read_text())["entries"]) == len(saved) - 1
+    # A cache that cannot be read is started over.
+    cache.write_text("{not json")
+    assert "0 changed" in built("build").output
+    assert len(json.loads(cache.read_text())["entries"]) == len(saved) - 1

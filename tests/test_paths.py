@@ -36,7 +36,7 @@ def test_tags_that_slug_alike_get_their_own_pages():
     names = ["index", "Docker", "docker", "docker-2", "C++", "c"]
     entries = [Entry({"id": f"s:{n}", "title": f"Entry {n}", "status": "approved", "kind": "faq", "tags": [name]}, "Body\n")
                for n, name in enumerate(names)]
-    pages = site.lay_out(site.Published(entries, {}, {}), templating.environment(Path("/nonexistent")), "KB")
+    pages = dict(site.lay_out(site.Published(entries, {}, {}), templating.environment(Path("/nonexistent")), "KB"))
     tag_pages = [path for path in pages if path.startswith("tags/") and path != "tags/index.md"]
     assert len(tag_pages) == len(names)
     assert "Tag: index" not in pages["tags/index.md"]  # the list of tags kept its page
