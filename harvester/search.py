@@ -28,10 +28,17 @@ SEARCH_DIR = "pagefind"
 MANIFEST = "shards.json"
 WORDS_FILE = "kb-words.json"
 FILTERS_FILE = "filters.json"
-# Entries per index. Every index costs a query one more chunk of about 32 KB per word (the
-# indexes' page lists add up to 7 bytes an entry however they are split), so indexes are as
-# large as memory allows: Pagefind holds one in memory while writing it, at about 50 KB a
-# page, so 10,000 entries peak near 500 MB.
+# How many indexes. Smaller ones make a rebuild cheaper (a changed entry reindexes its whole
+# index), but each costs a query one more chunk of about 38 KB per word. So a site gets as many
+# as keep a one-word query within QUERY_BUDGET, counting what every query fetches: Pagefind's
+# script and stemmer, ten results, the filters and a vocabulary file (FIXED_BYTES), and the
+# indexes' page lists, 7 bytes an entry however they are split. Never more than one per
+# MIN_SHARD entries: scores weigh words by their rarity within each index, which a small index
+# judges badly. Never an index over SHARD_SIZE entries: Pagefind holds one in memory while
+# writing it, at about 50 KB a page, so 10,000 entries peak near 500 MB.
+QUERY_BUDGET = 300_000
+FIXED_BYTES, ENTRY_BYTES, INDEX_BYTES = 85_000, 7.2, 38_000
+MIN_SHARD = 2500
 SHARD_SIZE = 10000
 FORMAT = 1  # bump when the records change shape: every index is rebuilt
 # Files of Pagefind's own search UIs; the site has its own search page.
@@ -160,11 +167,13 @@ def _words(record: str) -> list[str]:
 
 
 def _shard_count(entries: int, current: int) -> int:
-    # The count changes only when the entries outgrow it (or shrink far below it): a new
-    # count moves most entries to another index, so everything is reindexed.
-    if current and entries <= current * SHARD_SIZE * 1.5 and entries > (current - 1) * SHARD_SIZE * 0.5:
-        return current
-    return max(1, math.ceil(entries / SHARD_SIZE))
+    by_memory = math.ceil(entries / SHARD_SIZE)
+    by_budget = int((QUERY_BUDGET - FIXED_BYTES - ENTRY_BYTES * entries) // INDEX_BYTES)
+    best = max(1, by_memory, min(by_budget, entries // MIN_SHARD))
+    # A new count moves most entries to another index, so everything is reindexed: the count
+    # stays while it is one away from the best and within memory, lest a site whose size
+    # hovers at a boundary reindex everything on every build.
+    return current if current and abs(current - best) <= 1 and current >= by_memory else best
 
 
 def _shard_of(entry_id: str, count: int) -> int:

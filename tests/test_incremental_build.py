@@ -4,6 +4,7 @@ a config or theme change, a removed entry or an interrupted build are all accoun
 
 import html
 import json
+import math
 import os
 import re
 import time
@@ -264,3 +265,20 @@ def test_parsed_front_matter_is_reused_only_while_its_text_is_unchanged(built):
     cache.write_text("{not json")
     assert "0 changed" in built("build").output
     assert len(json.loads(cache.read_text())["entries"]) == len(saved) - 1
+
+
+def test_the_index_count_follows_the_query_budget_within_memory_and_ranking_bounds():
+    def query_bytes(entries: int, count: int) -> float:
+        return search.FIXED_BYTES + search.ENTRY_BYTES * entries + search.INDEX_BYTES * count
+
+    for entries in (10, 3_000, 10_000, 20_000, 100_000):
+        count = search._shard_count(entries, 0)
+        assert math.ceil(entries / count) <= search.SHARD_SIZE  # memory first
+        assert count == 1 or entries / count >= search.MIN_SHARD
+        if count > 1 and count > math.ceil(entries / search.SHARD_SIZE):
+            assert query_bytes(entries, count) <= search.QUERY_BUDGET  # extra indexes only within budget
+    assert search._shard_count(10_000, 0) > search._shard_count(20_000, 0)  # cheaper rebuilds where it is affordable
+    # A site hovering at a boundary keeps its count (a new one reindexes everything)...
+    assert search._shard_count(12_000, 2) == 2 and search._shard_count(12_000, 4) == 4
+    # ...unless memory forbids it.
+    assert search._shard_count(30_000, 2) == 3
