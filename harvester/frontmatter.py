@@ -53,7 +53,7 @@ def loads(text: str, where: str, cache: ParsedCache | None = None) -> tuple[Entr
     if not match:
         return None, [f"{where}: no front matter (the file must start with a --- line)"]
     body = match.group(2).strip() + "\n"
-    key = hashlib.blake2b(match.group(1).encode(), digest_size=16).hexdigest()
+    key = hashlib.blake2b(match.group(1).encode(), digest_size=16).hexdigest() if cache is not None else ""
     if cache is not None and (meta := cache.get(key)) is not None:
         return Entry(meta=meta, body=body), []
     try:
