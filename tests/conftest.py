@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
 
 from harvester.cli import cli
 from harvester.demo import DEMO_DATA
@@ -51,6 +52,18 @@ class Kb:
 
     def content_files(self) -> dict[str, bytes]:
         return {p.relative_to(self.root).as_posix(): p.read_bytes() for p in sorted((self.root / "content").rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def httpserver():
+    """A loopback server of the test's own. The plugin's is shared by a whole session, so a
+    request a finished test left in flight could land among the next test's ordered
+    expectations and fail it."""
+    server = HTTPServer(port=0)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
 
 
 @pytest.fixture
