@@ -1,8 +1,8 @@
 """kb build: approved entries -> laid-out tree and search index -> rendered static site.
 
-Each step redoes only what changed: the layout writes pages whose text changed, the engine
-renders pages whose Markdown is newer than their HTML, the search index rebuilds the indexes
-holding changed entries. What the last complete build rendered is kept in the site itself
+Each step redoes only what changed: the layout makes again only the entry pages whose inputs
+changed and writes pages whose text changed, the engine renders pages whose Markdown is newer
+than their HTML, the search index rebuilds the indexes holding changed entries. What the last complete build rendered is kept in the site itself
 (BUILD_STATE): a site without it, or built with another config or theme, is rebuilt whole.
 """
 
@@ -10,12 +10,13 @@ import functools
 import json
 import os
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from harvester import config, engine, linkcheck, reports, search, site, store, templating
+from harvester.beside import Beside
 from harvester.files import write_atomic
+from harvester.layout_cache import LayoutCache
 from harvester.lock import workspace_lock
 from harvester.model import Entry
 from harvester.workspace import MKDOCS_FILE, STATE_DIR
@@ -54,14 +55,20 @@ def build(root: Path, out: Path | None = None, audience: str | None = None, full
         # build starts over instead of trusting half-rendered HTML.
         (out / BUILD_STATE).unlink(missing_ok=True)
 
-        # The search index needs only the entries: Pagefind (a process of its own) indexes them
-        # while this one lays the pages out. The render waits for it, as both at once would
-        # hold two big working sets in memory.
-        with ThreadPoolExecutor(max_workers=1) as background:
-            indexing = background.submit(search.write, out, _search_records(published, directory_urls),
-                                         engine.language(mkdocs_config), full)
+        # The search index needs only the entries: it is made beside the layout, by a process of
+        # its own (Pagefind is another). The layout waits until Pagefind has read the pages of
+        # the first index it rebuilds: the two compete for the cores, and only the index is in
+        # the way of the end of the build. The render waits for the index, as both at once
+        # would hold two big working sets in memory.
+        searchable = [entry for entry in published.entries if not site.is_playbook(entry)]
+        with Beside(functools.partial(search.write, out, searchable, functools.partial(site.entry_href, directory_urls=directory_urls),
+                                      engine.language(mkdocs_config), full)) as indexing:
+            indexing.signalled()
+            layout_cache = LayoutCache(root, docs_dir, reuse=not full)
             tree = site.write_tree(docs_dir, site.lay_out(published, templating.environment(root), mkdocs_config["site_name"],
-                                                          directory_urls=directory_urls, site_url=mkdocs_config["site_url"]))
+                                                          directory_urls=directory_urls, site_url=mkdocs_config["site_url"],
+                                                          unchanged=layout_cache.unchanged))
+            layout_cache.save()
             indexed = indexing.result()
         laid_out = sorted(tree.pages)
         if not rebuilt:
@@ -71,11 +78,6 @@ def build(root: Path, out: Path | None = None, audience: str | None = None, full
         write_atomic(out / BUILD_STATE, json.dumps({"signature": signature, "pages": laid_out}) + "\n")
     return BuildReport(out=out, entries=len(published.entries), pages=len(laid_out), changed=len(tree.changed),
                        rebuilt=rebuilt, search=indexed)
-
-
-def _search_records(published: site.Published, directory_urls: bool) -> dict[str, search.Record]:
-    return {entry.id: search.record(entry, site.entry_href(entry.id, directory_urls))
-            for entry in published.entries if not site.is_playbook(entry)}
 
 
 def _read_state(out: Path) -> dict:

@@ -8,7 +8,7 @@ changed, and pages no longer laid out are removed, so the tree always equals the
 import functools
 import json
 import posixpath
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -108,9 +108,12 @@ def nav(published: Published, site_name: str) -> list[dict[str, str]]:
 
 
 def lay_out(published: Published, templates: jinja2.Environment, site_name: str, directory_urls: bool = True,
-            site_url: str | None = None) -> Iterator[tuple[str, str]]:
+            site_url: str | None = None, unchanged: Callable[[str, dict], bool] = lambda page, context: False,
+            ) -> Iterator[tuple[str, str | None]]:
     """Every page of the site, as (path under the docs folder, text), one at a time: entry
-    pages are most of a site's bytes, and are written out as they come."""
+    pages are most of a site's bytes, and are written out as they come. An entry page made
+    from a template context that `unchanged(page, context)` says is already on disk as it
+    would be written comes with None for its text (see layout_cache.py)."""
     entries = sorted((entry for entry in published.entries if not is_playbook(entry)), key=lambda entry: entry.id)
     by_tag: dict[str, list[Entry]] = {}
     for entry in entries:
@@ -122,8 +125,14 @@ def lay_out(published: Published, templates: jinja2.Environment, site_name: str,
     titles = {entry.id: entry.title for entry in entries}
     related_ids = related.related_entries([entry for entry in entries if entry.meta.get("kind") != "resource"])
     for entry in entries:
-        yield entry_page(entry.id), _entry_page(entry, templates, slugs, published,
-                                                [{"title": titles[other], "page": entry_page(other)} for other in related_ids.get(entry.id, [])])
+        page = entry_page(entry.id)
+        related_pages = [{"title": titles[other], "page": entry_page(other)} for other in related_ids.get(entry.id, [])]
+        template, context = _entry_context(entry, slugs, published, related_pages)
+        if unchanged(page, {"template": template, **context}):
+            yield page, None
+        else:
+            yield page, templates.get_template(template).render(**context, description=machine_pages.description(entry),
+                                                                structured_data=machine_pages.structured_data(entry))
     for merged_id, target in sorted(published.redirects.items()):
         path, link = _redirect_paths(merged_id, target, directory_urls)
         yield path, templates.get_template("pages/redirect.html.j2").render(target=link, target_title=titles[target])
@@ -180,15 +189,15 @@ class Tree:
     changed: list[str]  # those written: new or changed
 
 
-def write_tree(docs_dir: Path, pages: Iterable[tuple[str, str]]) -> Tree:
-    """Make `docs_dir` hold exactly `pages`, writing those whose text changed.
+def write_tree(docs_dir: Path, pages: Iterable[tuple[str, str | None]]) -> Tree:
+    """Make `docs_dir` hold exactly `pages`, writing those whose text changed (None: it did not).
 
     The tree is derived from content/ and compared page by page on every build, so it is
     written without flushing each page to disk (a build of 20,000 pages spent seconds there)."""
     tree = Tree([], [])
     for path, text in pages:
         tree.pages.append(path)
-        if write_atomic(docs_dir / path, text, durable=False):
+        if text is not None and write_atomic(docs_dir / path, text, durable=False):
             tree.changed.append(path)
     laid_out = set(tree.pages)
     for stale in sorted(docs_dir.rglob("*"), reverse=True):
@@ -281,15 +290,17 @@ def _redirect_paths(merged_id: str, target_id: str, directory_urls: bool) -> tup
     return f"{merged}.html", posixpath.relpath(f"{target}.html", posixpath.dirname(merged))
 
 
-def _entry_page(entry: Entry, templates: jinja2.Environment, slugs: dict[str, str], published: Published,
-                related_pages: list[dict]) -> str:
+def _entry_context(entry: Entry, slugs: dict[str, str], published: Published, related_pages: list[dict]) -> tuple[str, dict]:
+    """The template of an entry's page, and what it is given: all of it but what is made from
+    the entry alone, its description and structured data, which cost more to make than the
+    rest to compare."""
     due, broken = published.outdated.get(entry.id), published.broken.get(entry.id, [])
     question = entry.meta.get("question") or {}
     answer = entry.meta.get("answer") or {}
     how = answer.get("how_chosen", "")
     resource = entry.meta.get("resource") or {}
     template = "pages/resource.md.j2" if entry.meta.get("kind") == "resource" else "pages/entry.md.j2"
-    return templates.get_template(template).render(
+    return template, dict(
         entry=entry,
         resource_url=safe_url(resource.get("url")),
         curator=resource.get("curator"),
@@ -309,8 +320,6 @@ def _entry_page(entry: Entry, templates: jinja2.Environment, slugs: dict[str, st
         verified_on=str(entry.meta.get("verified_at") or "")[:10],
         review_due=(due or "")[:10],
         broken=[{"url": url, "since": since} for url, since in broken],
-        description=machine_pages.description(entry),
-        structured_data=machine_pages.structured_data(entry),
         root="../../",
     )
 

@@ -11,9 +11,11 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from harvester import build as build_module
-from harvester import engine, search, store
+from harvester import engine, layout_cache, machine_pages, pagefind, search, store, templating
+from harvester import site as site_module
 from harvester.errors import KbError
 from harvester.model import split_body
 
@@ -282,3 +284,67 @@ def test_the_index_count_follows_the_query_budget_within_memory_and_ranking_boun
     assert search._shard_count(12_000, 2) == 2 and search._shard_count(12_000, 4) == 4
     # ...unless memory forbids it.
     assert search._shard_count(30_000, 2) == 3
+
+
+def test_only_changed_entries_are_laid_out_again(built, monkeypatch):
+    made = []
+    real = machine_pages.structured_data
+    monkeypatch.setattr(machine_pages, "structured_data", lambda entry: made.append(entry.id) or real(entry))
+    record = entries(built)[0]
+    body_line = answer_line(built, record["id"])
+    replace_in_entry(built, record["id"], body_line, body_line + " Laid out again.")
+    built("build")
+    assert made == [record["id"]]
+    # A build with --full trusts nothing the last one left.
+    made.clear()
+    built("build", "--full")
+    assert sorted(made) == sorted(r["id"] for r in entries(built))
+
+
+def test_an_entry_page_follows_whatever_it_shows_not_only_its_entry(built):
+    site = built.root / "site"
+    record = next(r for r in entries(built) if not r["official"])
+    author = store.read(entry_file(built, record["id"]), built.root).meta["answer"]["author"]
+    # The official people are in curation.yml, not in the entry.
+    (built.root / "site_config" / "curation.yml").write_text(yaml.safe_dump({"official": [author]}))
+    built("build")
+    assert "kb-badge kb-official" in (site / record["url"] / "index.html").read_text()
+    # A workspace's own template changes every entry page.
+    template = built.root / "templates" / "pages" / "entry.md.j2"
+    template.parent.mkdir(parents=True, exist_ok=True)
+    template.write_text((templating.PACKAGED_TEMPLATES / "pages" / "entry.md.j2").read_text() + "\nReviewed by the platform team.\n")
+    built("build")
+    assert all("Reviewed by the platform team." in (site / r["url"] / "index.html").read_text() for r in entries(built))
+
+
+def test_a_layout_stopped_half_way_is_not_trusted(built, monkeypatch):
+    cache = built.root / layout_cache.LAYOUT_CACHE
+    assert cache.is_file()
+    record = entries(built)[0]
+    body_line = answer_line(built, record["id"])
+    replace_in_entry(built, record["id"], body_line, body_line + " Half way.")
+
+    def crash(*args, **kwargs):
+        raise KbError("stopped")
+
+    monkeypatch.setattr(site_module, "write_tree", crash)
+    assert built("build", ok=False).exit_code == 1
+    assert not cache.exists()  # the pages on disk may no longer be what it describes
+    monkeypatch.undo()
+    built("build")
+    assert "Half way." in (built.root / "site" / record["url"] / "index.html").read_text()
+
+
+def test_a_rebuilt_index_keeps_exactly_the_files_it_uses(built):
+    shard = built.root / "site" / "pagefind" / "0"
+    record = entries(built)[0]
+    body_line = answer_line(built, record["id"])
+    replace_in_entry(built, record["id"], body_line, body_line + " Quillwort.")
+    before = {p.relative_to(shard).as_posix() for p in shard.rglob("*") if p.is_file()}
+    assert "search: 1 of 1 indexes rebuilt" in built("build").output
+    after = {p.relative_to(shard).as_posix() for p in shard.rglob("*") if p.is_file()}
+    assert after == pagefind.files_in_use(shard) | {search.WORDS_FILE}
+    page_count = json.loads((shard / "pagefind-entry.json").read_text())["languages"]["en"]["page_count"]
+    assert len([name for name in after if name.startswith("fragment/")]) == page_count
+    # The changed entry's fragment was replaced; the others were kept as they were.
+    assert len(before - after) >= 1 and len(after - before) >= 1 and len(before & after) > page_count // 2

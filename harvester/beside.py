@@ -1,0 +1,111 @@
+"""Work done beside the build's own: in a forked process where the system can fork, else in a
+thread.
+
+A process, because a thread shares the interpreter lock: while the layout ran, each of the
+search index's file operations (deleting the old index, ten thousand files) waited for the
+lock, and indexing took up to five times longer.
+"""
+
+import gc
+import multiprocessing
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from harvester.errors import KbError
+
+Signal = Callable[[], None]
+
+
+class Beside:
+    """Starts `function(signal)` at once. `signalled()` waits until the function has called
+    `signal()` (or ended); `result()` waits for its end and returns what it returned, or
+    raises what it raised: a KbError as itself, anything else as a KbError naming it. Left
+    without a result (the caller failed), it is stopped."""
+
+    def __init__(self, function: Callable[[Signal], Any]):
+        self._outcome: tuple[str, Any] | None = None
+        self._signalled = False
+        if "fork" in multiprocessing.get_all_start_methods():
+            self._thread = None
+            context = multiprocessing.get_context("fork")
+            self._receive, send = context.Pipe(duplex=False)
+            # The objects the child inherits stay out of its garbage collector's sight: a pass
+            # would write to every one and so copy the parent's memory into the child.
+            gc.freeze()
+            try:
+                self._process = context.Process(target=_run, args=(function, send), daemon=True)
+                self._process.start()
+            finally:
+                gc.unfreeze()
+            send.close()
+        else:
+            self._process = None
+            self._signal = threading.Event()
+            self._thread = threading.Thread(target=self._run_here, args=(function,), daemon=True)
+            self._thread.start()
+
+    def _run_here(self, function: Callable[[Signal], Any]) -> None:
+        try:
+            self._outcome = _outcome_of(function, self._signal.set)
+        finally:
+            self._signal.set()
+
+    def signalled(self) -> None:
+        if self._thread is not None:
+            self._signal.wait()
+            return
+        while not self._signalled and self._outcome is None:
+            self._next_message()
+
+    def result(self) -> Any:
+        if self._thread is not None:
+            self._thread.join()
+        else:
+            while self._outcome is None:
+                self._next_message()
+            self._process.join()
+        kind, value = self._outcome or ("error", "a build step stopped unexpectedly")
+        if kind == "error":
+            raise KbError(value)
+        return value
+
+    def _next_message(self) -> None:
+        try:
+            kind, value = self._receive.recv()
+        except EOFError:  # it died before it could say: its exit status tells
+            self._process.join()
+            raise KbError(f"a build process failed (exit status {self._process.exitcode})") from None
+        if kind == "signal":
+            self._signalled = True
+        else:
+            self._outcome = kind, value
+
+    def __enter__(self) -> "Beside":
+        return self
+
+    def __exit__(self, exc_type, *exc_info) -> None:
+        if exc_type is not None and self._process is not None and self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+
+
+def _run(function: Callable[[Signal], Any], send) -> None:
+    signalled = False
+
+    def signal() -> None:
+        nonlocal signalled
+        if not signalled:
+            signalled = True
+            send.send(("signal", None))
+
+    send.send(_outcome_of(function, signal))
+
+
+def _outcome_of(function: Callable[[Signal], Any], signal: Signal) -> tuple[str, Any]:
+    try:
+        return "result", function(signal)
+    except KbError as exc:
+        return "error", str(exc)
+    except Exception as exc:  # reported by the caller, which owns the terminal
+        return "error", f"{type(exc).__name__}: {exc}"

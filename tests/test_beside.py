@@ -1,0 +1,55 @@
+"""Work done beside the build (the search index): its result, its failures and its signal come
+back to the build, from a forked process or, where the system cannot fork, from a thread."""
+
+import os
+import time
+
+import pytest
+
+from harvester import beside
+from harvester.beside import Beside
+from harvester.errors import KbError
+
+
+@pytest.fixture(params=["fork", "thread"])
+def mode(request, monkeypatch):
+    if request.param == "thread":
+        monkeypatch.setattr(beside.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    return request.param
+
+
+def test_the_result_comes_back(mode):
+    with Beside(lambda signal: {"shards": 2, "pid": os.getpid()}) as work:
+        result = work.result()
+    assert result["shards"] == 2 and (result["pid"] != os.getpid()) == (mode == "fork")
+
+
+def test_a_kb_error_keeps_its_words_and_any_other_is_named(mode):
+    def fails(signal):
+        raise KbError("search index: Pagefind: refused")
+
+    with pytest.raises(KbError, match="^search index: Pagefind: refused$"):
+        Beside(fails).result()
+    with pytest.raises(KbError, match="^ZeroDivisionError: division by zero$"):
+        Beside(lambda signal: 1 / 0).result()
+
+
+def test_the_signal_comes_before_the_end(mode, tmp_path):
+    go = tmp_path / "go"
+
+    def waits_for_the_caller(signal):
+        signal()
+        deadline = time.monotonic() + 30
+        while not go.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return go.exists()
+
+    work = Beside(waits_for_the_caller)
+    work.signalled()  # returns while the work goes on: it is waiting for this file
+    go.touch()
+    assert work.result() is True
+
+
+def test_a_process_that_dies_is_a_clear_error():
+    with pytest.raises(KbError, match=r"a build process failed \(exit status 3\)"):
+        Beside(lambda signal: os._exit(3)).result()
