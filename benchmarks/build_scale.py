@@ -174,7 +174,10 @@ def _iso(moment: datetime) -> str:
 
 
 def run_measured(args: list[str], cwd: Path | None = None) -> tuple[float, float]:
-    """(seconds, peak MiB of the memory of the process and all its descendants together)."""
+    """(seconds, peak MiB of the memory of the process and all its descendants together).
+    The disk first takes what earlier steps left to write: a rebuild measured right after a
+    full build of 400 MB otherwise waits on that build's writes, by several seconds."""
+    os.sync()
     start = time.perf_counter()
     process = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
