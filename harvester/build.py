@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harvester import config, engine, linkcheck, reports, search, site, store, templating
-from harvester.beside import Beside
+from harvester.beside import Beside, release_freed_memory
 from harvester.files import write_atomic
 from harvester.layout_cache import LayoutCache
 from harvester.lock import workspace_lock
@@ -69,6 +69,7 @@ def build(root: Path, out: Path | None = None, audience: str | None = None, full
                                                           directory_urls=directory_urls, site_url=mkdocs_config["site_url"],
                                                           unchanged=layout_cache.unchanged))
             layout_cache.save()
+            release_freed_memory()  # the layout's, while the index may still need the most
             indexed = indexing.result()
         laid_out = sorted(tree.pages)
         if not rebuilt:

@@ -7,7 +7,6 @@ MkDocs holds every page's HTML until it has written them all, so a big render is
 shares of at most SHARE_PAGES pages, each a fresh process: memory stays flat as sites grow.
 """
 
-import ctypes
 import gc
 import hashlib
 import logging
@@ -27,6 +26,7 @@ import mkdocs.plugins
 from mkdocs.structure.files import File
 
 from harvester import clean
+from harvester.beside import release_freed_memory
 from harvester.errors import KbError
 from harvester.templating import PACKAGED_TEMPLATES
 
@@ -109,7 +109,7 @@ def render(config, jobs: int = 1, pages: int = 0) -> None:
     own_plugins = set(config.plugins) - _KB_PLUGINS
     shares = max(jobs, math.ceil(pages / SHARE_PAGES))
     if shares > 1 and not own_plugins and "fork" in multiprocessing.get_all_start_methods():
-        _release_freed_memory()
+        release_freed_memory()
         # Objects the renderers inherit stay out of their garbage collector's sight: its passes
         # would write to every one and so copy the parent's whole memory into each child.
         gc.freeze()
@@ -143,16 +143,6 @@ def _render_forked(config, shares: int, jobs: int) -> None:
                 waiting.clear()  # the build has failed: start nothing more
     if errors:
         raise KbError(errors[0])
-
-
-def _release_freed_memory() -> None:
-    """Hand memory Python has freed back to the system before forking: the C allocator keeps
-    it otherwise (over 200 MB after laying out 20,000 pages), and every renderer would count it."""
-    gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: nothing to trim
-        pass
 
 
 def _render_child(config, share: int, shares: int, send) -> None:
