@@ -1,7 +1,7 @@
 """Which laid-out pages are already what a build would write, known without writing them.
 
-Laying out 20,000 entry pages took a build eight seconds (a third of a rebuild after one
-change) for pages identical to the ones on disk. So each entry page is kept with a digest of
+At 20,000 entries, the layout spent about 4 of its 11 seconds making entry pages identical
+to the ones on disk, in a rebuild after one change. So each entry page is kept with a digest of
 everything its text is made from: the context its template is given, the templates, and kb's
 own code. A page whose digest is unchanged, and whose file is still there, is not laid out
 again. The digests are kept in LAYOUT_CACHE, which is removed while a layout runs: a build
