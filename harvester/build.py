@@ -2,8 +2,9 @@
 
 Each step redoes only what changed: the layout makes again only the entry pages whose inputs
 changed and writes pages whose text changed, the engine renders pages whose Markdown is newer
-than their HTML, the search index rebuilds the indexes holding changed entries. What the last complete build rendered is kept in the site itself
-(BUILD_STATE): a site without it, or built with another config or theme, is rebuilt whole.
+than their HTML, the search index rebuilds the indexes holding changed entries. What the last
+complete build rendered is kept in the site itself (BUILD_STATE): a site without it, or built
+with another config or theme, is rebuilt whole.
 """
 
 import functools

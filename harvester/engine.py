@@ -28,6 +28,7 @@ from mkdocs.structure.files import File
 from harvester import clean
 from harvester.beside import release_freed_memory
 from harvester.errors import KbError
+from harvester.files import folder_digest
 from harvester.templating import PACKAGED_TEMPLATES
 
 # kb's Material overrides (header search box, search page): after the workspace's own
@@ -70,9 +71,8 @@ def signature(config) -> str:
     digest.update(repr(config.nav).encode())
     # The workspace's custom_dir and kb's overrides come first (see `load`); the theme's own
     # files are covered by its version.
-    for folder in (Path(d) for d in config.theme.dirs[: 2 if config.theme.custom_dir else 1]):
-        for file in sorted(path for path in folder.rglob("*") if path.is_file() and "__pycache__" not in path.parts):
-            digest.update(f"\0{file.relative_to(folder)}\0".encode() + file.read_bytes())
+    for folder in config.theme.dirs[: 2 if config.theme.custom_dir else 1]:
+        digest.update(f"\0{folder_digest(Path(folder))}".encode())
     return digest.hexdigest()
 
 

@@ -1,5 +1,8 @@
-"""Crash-safe file writing: a reader sees the old file or the new one, never half of one."""
+"""Crash-safe file writing: a reader sees the old file or the new one, never half of one.
+And the digests that tell whether a file derived by an earlier run can still be trusted."""
 
+import functools
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -50,3 +53,21 @@ def _fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def folder_digest(folder: Path, pattern: str = "*") -> str:
+    """The names and contents of the files under `folder` matching `pattern`, hashed."""
+    digest = hashlib.blake2b(digest_size=16)
+    for file in sorted(path for path in folder.rglob(pattern) if path.is_file() and "__pycache__" not in path.parts):
+        digest.update(f"\0{file.relative_to(folder)}\0".encode() + file.read_bytes())
+    return digest.hexdigest()
+
+
+@functools.cache
+def code_digest() -> str:
+    """kb's own code and packaged templates, hashed: a file kb derived (a cache under .kb/, a
+    search index) is trusted only by the code that made it, not merely the same version."""
+    from harvester.templating import PACKAGED_TEMPLATES
+
+    return hashlib.blake2b(f"{folder_digest(Path(__file__).parent, '*.py')}\0{folder_digest(PACKAGED_TEMPLATES)}".encode(),
+                           digest_size=16).hexdigest()

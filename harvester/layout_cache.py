@@ -13,12 +13,10 @@ import hashlib
 import json
 from pathlib import Path
 
-from harvester.files import write_atomic
-from harvester.model import Entry
-from harvester.templating import PACKAGED_TEMPLATES
+from harvester.files import code_digest, folder_digest, write_atomic
+from harvester.model import Entry, entry_digest
 
 LAYOUT_CACHE = ".kb/layout.json"  # derived, like the rest of .kb/
-_CODE = Path(__file__).parent
 
 
 class LayoutCache:
@@ -26,7 +24,7 @@ class LayoutCache:
         """The digests of the last layout of `docs_dir` (none unless `reuse`), removed from
         disk until `save()` records this layout's."""
         self.path, self.docs_dir = root / LAYOUT_CACHE, docs_dir
-        self.salt = _sources_digest([(_CODE, "*.py"), (root / "templates", "*"), (PACKAGED_TEMPLATES, "*")])
+        self.salt = f"{code_digest()} {folder_digest(root / 'templates')}"
         self.known: dict[str, str] = {}
         self.laid_out: dict[str, str] = {}
         try:
@@ -52,15 +50,7 @@ class LayoutCache:
 
 def _plain(value):
     if isinstance(value, Entry):
-        return [value.meta, value.body]
+        return entry_digest(value)
     if dataclasses.is_dataclass(value):
         return vars(value)  # its fields; asdict() took as long as the rest of the digest
     return str(value)  # dates, as front matter may hold them
-
-
-def _sources_digest(folders: list[tuple[Path, str]]) -> str:
-    digest = hashlib.blake2b(digest_size=16)
-    for folder, pattern in folders:
-        for file in sorted(path for path in folder.rglob(pattern) if path.is_file() and "__pycache__" not in path.parts):
-            digest.update(f"\0{file.relative_to(folder)}\0".encode() + file.read_bytes())
-    return digest.hexdigest()

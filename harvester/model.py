@@ -139,6 +139,12 @@ class Entry:
         return self.meta.get("tags") or []
 
 
+def entry_digest(entry: Entry) -> str:
+    """Everything the entry holds, hashed: what files derived from it are keyed by."""
+    data = json.dumps([entry.meta, entry.body], sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
+
+
 def fingerprint(meta: dict, body: str) -> str:
     """What the source said, hashed. A change at the source changes it; so does a curator's
     edit of the harvested parts, which is how an edit is recognised and protected."""

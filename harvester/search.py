@@ -20,9 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from harvester import __version__, pagefind
-from harvester.files import write_atomic
-from harvester.model import Entry, split_body
+from harvester import pagefind
+from harvester.files import code_digest, write_atomic
+from harvester.model import Entry, entry_digest, split_body
 from harvester.templating import plain_text
 
 SEARCH_DIR = "pagefind"
@@ -210,10 +210,9 @@ def _shard_of(entry_id: str, count: int) -> int:
 def _digest(shard: list[Entry], url_of: Callable[[str], str], language: str) -> str:
     # Of the whole entry, not only what its record shows: a sixth of the time it takes to make
     # the records, for the price of a reindex after an edit search does not see (a curator's note).
-    digest = hashlib.sha256(f"{FORMAT}\0{__version__}\0{pagefind.version()}\0{language}".encode())
+    digest = hashlib.sha256(f"{FORMAT}\0{code_digest()}\0{pagefind.version()}\0{language}".encode())
     for entry in sorted(shard, key=lambda entry: entry.id):
-        digest.update(f"\0{url_of(entry.id)}\0".encode())
-        digest.update(json.dumps([entry.meta, entry.body], sort_keys=True, default=str, ensure_ascii=False).encode())
+        digest.update(f"\0{url_of(entry.id)}\0{entry_digest(entry)}".encode())
     return digest.hexdigest()
 
 

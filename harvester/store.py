@@ -3,7 +3,6 @@
 import hashlib
 import json
 from collections.abc import Iterator
-from importlib.metadata import version
 from pathlib import Path
 
 import yaml
@@ -11,7 +10,7 @@ from slugify import slugify
 
 from harvester import frontmatter
 from harvester.errors import KbError
-from harvester.files import write_atomic
+from harvester.files import code_digest, write_atomic
 from harvester.model import Entry
 
 CONTENT_DIR = "content"
@@ -124,7 +123,7 @@ def _entry_files(root: Path) -> Iterator[Path]:
 class _ParsedCache:
     """The valid front matter of the last load, by digest of its text, kept as JSON in
     PARSED_CACHE: parsing YAML is most of the time a build spends reading content/. Entries
-    whose front matter did not change are not parsed or validated again; a new kb version
+    whose front matter did not change are not parsed or validated again; other kb code
     starts the cache over, as its checks may have changed."""
 
     def __init__(self, root: Path):
@@ -133,7 +132,7 @@ class _ParsedCache:
         self.used: dict[str, dict] = {}
         try:
             saved = json.loads(self.path.read_text(encoding="utf-8"))
-            if saved.get("kb") == version("kb-harvester") and isinstance(saved.get("entries"), dict):
+            if saved.get("kb") == code_digest() and isinstance(saved.get("entries"), dict):
                 self.known = saved["entries"]
         except (OSError, ValueError, AttributeError):
             pass  # none yet, or unreadable: everything is parsed
@@ -150,7 +149,7 @@ class _ParsedCache:
 
     def save(self) -> None:
         if self.used.keys() != self.known.keys():
-            write_atomic(self.path, json.dumps({"kb": version("kb-harvester"), "entries": self.used},
+            write_atomic(self.path, json.dumps({"kb": code_digest(), "entries": self.used},
                                                ensure_ascii=False, separators=(",", ":")), durable=False)
 
 
