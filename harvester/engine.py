@@ -4,7 +4,8 @@ Rendering is incremental: MkDocs' "dirty" mode renders only pages whose Markdown
 than their HTML (the layout writes only pages whose text changed), and entry pages, being
 independent of each other, are shared out among forked processes, one per core at a time.
 MkDocs holds every page's HTML until it has written them all, so a big render is cut into
-shares of at most SHARE_PAGES pages, each a fresh process: memory stays flat as sites grow.
+shares of about SHARE_PAGES pages, each a fresh process. The files and the navigation, which
+every share needs whole, are made once, before the first fork (see ForkedShares).
 """
 
 import gc
@@ -13,12 +14,16 @@ import logging
 import math
 import multiprocessing
 import multiprocessing.connection
+import os
 import shutil
+import signal
 from collections.abc import Callable
 from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
+from typing import NoReturn
 
+import jinja2
 import mkdocs.commands.build
 import mkdocs.config
 import mkdocs.exceptions
@@ -34,7 +39,7 @@ from harvester.templating import PACKAGED_TEMPLATES
 # kb's Material overrides (header search box, search page): after the workspace's own
 # custom_dir, so a company can still override them.
 OVERRIDES = PACKAGED_TEMPLATES / "overrides"
-_KB_PLUGINS = {"kb-sanitize", "kb-share", "search", "material/search"}
+_KB_PLUGINS = {"kb-sanitize", "kb-shares", "search", "material/search"}
 SHARE_PAGES = 2500  # pages one rendering process takes on
 # The Markdown kb writes itself (badges, notices, collapsed other answers) needs these, whatever
 # an older workspace's mkdocs.yml lists.
@@ -105,85 +110,122 @@ def render(config, jobs: int = 1, pages: int = 0) -> None:
     """Render with the real mkdocs in strict mode (any warning fails the build, and says why)
     the pages whose HTML is missing or older than their Markdown, about `pages` of them, with
     up to `jobs` processes at once."""
+    # A multiple of `jobs`, so that no core idles through the last round.
+    shares = jobs * math.ceil(pages / (jobs * SHARE_PAGES))
     # A plugin of the workspace's own might not expect to run once per process.
     own_plugins = set(config.plugins) - _KB_PLUGINS
-    shares = max(jobs, math.ceil(pages / SHARE_PAGES))
-    if shares > 1 and not own_plugins and "fork" in multiprocessing.get_all_start_methods():
-        release_freed_memory()
-        # Objects the renderers inherit stay out of their garbage collector's sight: its passes
-        # would write to every one and so copy the parent's whole memory into each child.
-        gc.freeze()
-        try:
-            _render_forked(config, shares, jobs)
-        finally:
-            gc.unfreeze()
-    else:
-        _render_share(config, 0, 1)
-
-
-def _render_forked(config, shares: int, jobs: int) -> None:
-    context = multiprocessing.get_context("fork")
-    waiting, running, errors = list(range(shares)), {}, []
-    while waiting or running:
-        while waiting and len(running) < jobs:
-            receive, send = context.Pipe(duplex=False)
-            child = context.Process(target=_render_child, args=(config, waiting.pop(0), shares, send), daemon=True)
-            child.start()
-            send.close()
-            running[receive] = child
-        for receive in multiprocessing.connection.wait(list(running)):
-            child = running.pop(receive)
-            try:
-                error = receive.recv()
-            except EOFError:  # it died before it could say: its exit status tells
-                error = None
-            child.join()
-            if error or child.exitcode:
-                errors.append(error or f"a rendering process failed (exit status {child.exitcode})")
-                waiting.clear()  # the build has failed: start nothing more
-    if errors:
-        raise KbError(errors[0])
-
-
-def _render_child(config, share: int, shares: int, send) -> None:
-    try:
-        _render_share(config, share, shares)
-        send.send(None)
-    except KbError as exc:
-        send.send(str(exc))
-    except BaseException as exc:  # reported by the parent, which owns the terminal
-        send.send(f"{type(exc).__name__}: {exc}")
-
-
-def _render_share(config, share: int, shares: int) -> None:
-    config.plugins["kb-share"] = RenderShare(share, shares)
-    if share:  # 404.html and sitemap.xml are rendered once, by the first process
-        config.theme.static_templates.clear()
+    forked = None
+    if shares > 1 and not own_plugins and hasattr(os, "fork"):
+        forked = config.plugins["kb-shares"] = ForkedShares(shares, jobs)
     dirty_notice = _DropDirtyNotice()
     build_logger = logging.getLogger("mkdocs.commands.build")
     build_logger.addFilter(dirty_notice)
     try:
         with _mkdocs_errors(Path(config.config_file_path)):
             mkdocs.commands.build.build(config, dirty=True)
+    except BaseException as exc:
+        if forked and forked.share is not None:
+            forked.exit_renderer(exc)
+        raise
     finally:
         build_logger.removeFilter(dirty_notice)
+    if forked and forked.share is not None:
+        forked.exit_renderer(None)
 
 
-class RenderShare(mkdocs.plugins.BasePlugin):
-    """Makes this process render only its share of the pages (every `shares`-th, by path)
-    and, unless it is the first, no static files: the others count as already built."""
+class ForkedShares(mkdocs.plugins.BasePlugin):
+    """Renders the pages in `shares` forked processes, `jobs` at a time, each taking every
+    `shares`-th page by path. MkDocs reads the files and makes the navigation once, in this
+    process; at the nav event each renderer is forked, inherits them, and goes on with the
+    build for its own pages only, then exits (see `render`). This process renders what is not
+    a page (static files, the 404 page and the sitemap) and waits for the renderers."""
 
-    def __init__(self, share: int, shares: int):
+    def __init__(self, shares: int, jobs: int):
         super().__init__()
-        self.share, self.shares = share, shares
+        self.shares, self.jobs = shares, jobs
+        self.share: int | None = None  # in a renderer, the share it renders
+        self._waiting = list(range(shares))
+        self._running: dict[multiprocessing.connection.Connection, int] = {}
+        self._errors: list[str] = []
+        self._report: multiprocessing.connection.Connection | None = None
 
-    def on_files(self, files, **kwargs):
-        pages = sorted(file.src_uri for file in files if file.is_documentation_page())
-        others = set(pages) - set(pages[self.share :: self.shares])
-        for file in files:
-            if file.src_uri in others or (self.share and not file.is_documentation_page()):
+    @mkdocs.plugins.event_priority(-100)  # last, so that the renderers inherit every other plugin's work
+    def on_nav(self, nav, *, config, files, **kwargs):
+        pages = sorted(file.src_uri for file in files.documentation_pages())
+        share_of = {page: index % self.shares for index, page in enumerate(pages)}
+        release_freed_memory()
+        # Objects the renderers inherit stay out of their garbage collector's sight: its passes
+        # would write to every one and so copy this process's whole memory into each renderer.
+        gc.freeze()
+        self._start_renderers()
+        if self.share is None:
+            for file in files.documentation_pages():
                 file.is_modified = _already_built
-        return files
+        else:
+            config.theme.static_templates.clear()
+            config.extra_templates.clear()
+            for file in files:
+                if share_of.get(file.src_uri) != self.share:
+                    file.is_modified = _already_built
+        return nav
+
+    def on_post_build(self, **kwargs):
+        if self.share is not None:
+            return
+        while self._running:
+            self._wait_for_one()
+        gc.unfreeze()
+        if self._errors:
+            raise KbError(self._errors[0])
+
+    def on_build_error(self, **kwargs):
+        if self.share is not None:
+            return
+        for pid in self._running.values():
+            os.kill(pid, signal.SIGTERM)
+        while self._running:
+            self._wait_for_one()
+        gc.unfreeze()
+
+    def exit_renderer(self, error: BaseException | None) -> NoReturn:
+        """The end of a renderer's build, however it ended: tell the parent, and exit without
+        returning into kb, whose build goes on in the parent only."""
+        try:
+            if error is None or isinstance(error, KbError):
+                self._report.send(error and str(error))
+            else:
+                self._report.send(f"{type(error).__name__}: {error}")
+        finally:
+            os._exit(0 if error is None else 1)
+
+    def _start_renderers(self) -> None:
+        """Start a renderer for each share, `jobs` at a time. A renderer returns from here at
+        once, knowing its share; this process returns when the last one has started."""
+        while self._waiting:
+            if len(self._running) == self.jobs:
+                self._wait_for_one()  # on a failure, it leaves nothing waiting
+                continue
+            share = self._waiting.pop(0)
+            receive, send = multiprocessing.Pipe(duplex=False)
+            pid = os.fork()
+            if pid == 0:
+                self.share, self._report = share, send
+                return
+            send.close()
+            self._running[receive] = pid
+
+    def _wait_for_one(self) -> None:
+        receive = multiprocessing.connection.wait(list(self._running))[0]
+        pid = self._running.pop(receive)
+        try:
+            error = receive.recv()
+        except EOFError:  # it died before it could say: its exit status tells
+            error = None
+        status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+        receive.close()
+        if error or status:
+            self._errors.append(error or f"a rendering process failed (exit status {status})")
+            self._waiting.clear()  # the build has failed: start nothing more
 
 
 def _already_built() -> bool:
@@ -233,6 +275,16 @@ def _mkdocs_errors(config_file: Path):
     except mkdocs.exceptions.MkDocsException as exc:
         details = "; ".join(collect.messages) or str(exc)
         raise KbError(f"{config_file.name}: {details}") from None
+    except jinja2.TemplateSyntaxError as exc:  # in a theme override of the workspace's own
+        raise KbError(f"{_shown(Path(exc.filename or exc.name or '?'), config_file.parent)}, line {exc.lineno}: "
+                      f"{exc.message}") from None
+    except jinja2.TemplateError as exc:
+        raise KbError(f"{config_file.name}: a theme template failed: {exc}") from None
     finally:
         logger.removeHandler(collect)
         logger.propagate = propagate
+
+
+def _shown(path: Path, root: Path) -> str:
+    """`path` as the workspace's people know it: from the workspace's folder, if it is in it."""
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix()

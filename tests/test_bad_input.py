@@ -150,6 +150,14 @@ def test_a_broken_mkdocs_yml_is_named(kb, mkdocs_yml, says):
     assert "Traceback" not in result.output
 
 
+def test_a_broken_theme_override_is_named_with_its_line(kb):
+    (kb.root / "overrides").mkdir()
+    (kb.root / "overrides" / "main.html").write_text('{% extends "base.html" %}\n\n{% block content %}{% if %}{% endblock %}\n')
+    config = kb.root / "mkdocs.yml"
+    config.write_text(config.read_text().replace("  name: material\n", "  name: material\n  custom_dir: overrides\n"))
+    assert_clean_failure(kb, "build", says="overrides/main.html, line 3: Expected an expression, got 'end of statement block'")
+
+
 def test_taxonomy_mistakes_name_the_file_and_topic(kb):
     (kb.root / "site_config" / "taxonomy.yml").write_text(yaml.safe_dump({"topics": [
         {"name": "Networking", "tags": []},

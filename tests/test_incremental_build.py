@@ -191,14 +191,18 @@ def test_parallel_rendering_writes_exactly_what_one_process_writes(harvested, mo
 
 
 def test_a_renderer_that_dies_fails_the_build_and_starts_no_more(built, monkeypatch, tmp_path):
-    def die(config, share, shares, send):
-        (tmp_path / f"started-{share}-of-{shares}").touch()
-        if share == 1:
-            os._exit(3)  # as if killed: it never reports back
-        time.sleep(1)  # the others take a while, as real shares do
-        send.send(None)
+    start_renderers = engine.ForkedShares._start_renderers
 
-    monkeypatch.setattr(engine, "_render_child", die)
+    def die_in_the_second(shares):
+        start_renderers(shares)
+        if shares.share is not None:  # in a renderer
+            (tmp_path / f"started-{shares.share}-of-{shares.shares}").touch()
+            if shares.share == 1:
+                os._exit(3)  # as if killed: it never reports back
+            time.sleep(1)  # the others take a while, as real shares do
+
+    monkeypatch.setattr(engine.ForkedShares, "_start_renderers", die_in_the_second)
+    monkeypatch.setattr(build_module, "_cores", lambda: 2)
     monkeypatch.setattr(engine, "SHARE_PAGES", 10)
     with pytest.raises(KbError, match="a rendering process failed \\(exit status 3\\)"):
         build_module.build(built.root, full=True)
@@ -206,6 +210,21 @@ def test_a_renderer_that_dies_fails_the_build_and_starts_no_more(built, monkeypa
     started = sorted(tmp_path.glob("started-*"))
     shares = int(started[0].name.rsplit("-", 1)[1])
     assert shares > 4 and len(started) <= 3  # two at a time; none started once one had died
+
+
+def test_a_renderer_error_fails_the_build_saying_what_went_wrong(built, monkeypatch):
+    # Jinja reads a template when a page first needs it: this one only pages use (not the 404
+    # page), so it is first read in a renderer, after the fork.
+    overrides = built.root / "overrides" / "partials"
+    overrides.mkdir(parents=True)
+    (overrides / "content.html").write_text("<article>\n{% if %}\n</article>\n")
+    config = built.root / "mkdocs.yml"
+    config.write_text(config.read_text().replace("  name: material\n", "  name: material\n  custom_dir: overrides\n"))
+    monkeypatch.setattr(build_module, "_cores", lambda: 2)
+    monkeypatch.setattr(engine, "SHARE_PAGES", 10)
+    with pytest.raises(KbError, match="^overrides/partials/content.html, line 2: Expected an expression"):
+        build_module.build(built.root)
+    assert not (built.root / "site" / build_module.BUILD_STATE).exists()
 
 
 def test_several_indexes_each_rebuilt_only_for_their_own_entries(built, monkeypatch):
