@@ -120,6 +120,8 @@ def render(config, jobs: int = 1, pages: int = 0) -> None:
     dirty_notice = _DropDirtyNotice()
     build_logger = logging.getLogger("mkdocs.commands.build")
     build_logger.addFilter(dirty_notice)
+    # A renderer, forked inside the build, comes out of it here, and must go no further: the
+    # rest of kb's build is this process's alone.
     try:
         with _mkdocs_errors(Path(config.config_file_path)):
             mkdocs.commands.build.build(config, dirty=True)
