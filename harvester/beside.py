@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from harvester.errors import KbError
+from harvester.errors import KbError, described
 
 Signal = Callable[[], None]
 
@@ -106,10 +106,8 @@ def _run(function: Callable[[Signal], Any], send) -> None:
 def _outcome_of(function: Callable[[Signal], Any], signal: Signal) -> tuple[str, Any]:
     try:
         return "result", function(signal)
-    except KbError as exc:
-        return "error", str(exc)
     except Exception as exc:  # reported by the caller, which owns the terminal
-        return "error", f"{type(exc).__name__}: {exc}"
+        return "error", described(exc)
 
 
 def release_freed_memory() -> None:

@@ -32,7 +32,7 @@ from mkdocs.structure.files import File
 
 from harvester import clean
 from harvester.beside import release_freed_memory
-from harvester.errors import KbError
+from harvester.errors import KbError, described
 from harvester.files import folder_digest
 from harvester.templating import PACKAGED_TEMPLATES
 
@@ -193,10 +193,7 @@ class ForkedShares(mkdocs.plugins.BasePlugin):
         """The end of a renderer's build, however it ended: tell the parent, and exit without
         returning into kb, whose build goes on in the parent only."""
         try:
-            if error is None or isinstance(error, KbError):
-                self._report.send(error and str(error))
-            else:
-                self._report.send(f"{type(error).__name__}: {error}")
+            self._report.send(error and described(error))
         finally:
             os._exit(0 if error is None else 1)
 
