@@ -9,6 +9,7 @@ lock, and indexing took up to five times longer.
 import ctypes
 import gc
 import multiprocessing
+import multiprocessing.connection
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -51,6 +52,19 @@ class Beside:
             self._outcome = _outcome_of(function, self._signal.set)
         finally:
             self._signal.set()
+
+    @property
+    def forked(self) -> bool:
+        """Whether the work runs in a process of its own (else in a thread of this one)."""
+        return self._process is not None
+
+    def running(self) -> int | None:
+        """While the work runs in a process of its own: a handle that becomes ready when the
+        process ends, to wait on along with others (multiprocessing.connection.wait).
+        Otherwise None."""
+        if self._process is None or multiprocessing.connection.wait([self._process.sentinel], timeout=0):
+            return None
+        return self._process.sentinel
 
     def signalled(self) -> None:
         if self._thread is not None:

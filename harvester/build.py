@@ -56,11 +56,12 @@ def build(root: Path, out: Path | None = None, audience: str | None = None, full
         # build starts over instead of trusting half-rendered HTML.
         (out / BUILD_STATE).unlink(missing_ok=True)
 
-        # The search index needs only the entries: it is made beside the layout, by a process of
-        # its own (Pagefind is another). The layout waits until Pagefind has read the pages of
-        # the first index it rebuilds: the two compete for the cores, and only the index is in
-        # the way of the end of the build. The render waits for the index, as both at once
-        # would hold two big working sets in memory.
+        # The search index needs only the entries: it is made beside the layout and the render,
+        # by a process of its own (Pagefind is another). The layout waits until Pagefind has
+        # read the pages of the first index it rebuilds: the two compete for the cores, and the
+        # index is the longest part of the build's start. Pagefind then writes on one core:
+        # until it is done, the render runs on the others (see engine.ForkedShares), which also
+        # keeps the index's working set and all the renderers' from being in memory at once.
         searchable = [entry for entry in published.entries if not site.is_playbook(entry)]
         with Beside(functools.partial(search.write, out, searchable, functools.partial(site.entry_href, directory_urls=directory_urls),
                                       engine.language(mkdocs_config), full)) as indexing:
@@ -70,15 +71,22 @@ def build(root: Path, out: Path | None = None, audience: str | None = None, full
                                                           directory_urls=directory_urls, site_url=mkdocs_config["site_url"],
                                                           unchanged=layout_cache.unchanged))
             layout_cache.save()
-            release_freed_memory()  # the layout's, while the index may still need the most
+            # The renderers are forked from this process: the entries, which only the index (in
+            # a process of its own) still needs, and what the layout freed leave memory first.
+            entry_count = len(published.entries)
+            del published, searchable
+            release_freed_memory()
+            if not indexing.forked:  # a thread would hold the interpreter lock against the render
+                indexing.result()
+            laid_out = sorted(tree.pages)
+            if not rebuilt:
+                for removed in set(previous.get("pages", [])) - set(laid_out):
+                    engine.output_of(mkdocs_config, removed).unlink(missing_ok=True)
+            engine.render(mkdocs_config, jobs=_cores(), pages=len(laid_out) if rebuilt else len(tree.changed),
+                          other_work=indexing.running)
             indexed = indexing.result()
-        laid_out = sorted(tree.pages)
-        if not rebuilt:
-            for removed in set(previous.get("pages", [])) - set(laid_out):
-                engine.output_of(mkdocs_config, removed).unlink(missing_ok=True)
-        engine.render(mkdocs_config, jobs=_cores(), pages=len(laid_out) if rebuilt else len(tree.changed))
         write_atomic(out / BUILD_STATE, json.dumps({"signature": signature, "pages": laid_out}) + "\n")
-    return BuildReport(out=out, entries=len(published.entries), pages=len(laid_out), changed=len(tree.changed),
+    return BuildReport(out=out, entries=entry_count, pages=len(laid_out), changed=len(tree.changed),
                        rebuilt=rebuilt, search=indexed)
 
 

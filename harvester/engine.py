@@ -106,17 +106,20 @@ def site_url(config_file: Path, docs_dir: Path) -> str | None:
         return _load(config_file, docs_dir=str(docs_dir)).get("site_url") or None
 
 
-def render(config, jobs: int = 1, pages: int = 0) -> None:
+def render(config, jobs: int = 1, pages: int = 0, other_work: Callable[[], int | None] = lambda: None) -> None:
     """Render with the real mkdocs in strict mode (any warning fails the build, and says why)
     the pages whose HTML is missing or older than their Markdown, about `pages` of them, with
-    up to `jobs` processes at once."""
+    up to `jobs` processes at once, one fewer while `other_work()` gives a handle: other work
+    of the build holds a core until the handle is ready (see `Beside.running`)."""
     # A multiple of `jobs`, so that no core idles through the last round.
     shares = jobs * math.ceil(pages / (jobs * SHARE_PAGES))
     # A plugin of the workspace's own might not expect to run once per process.
     own_plugins = set(config.plugins) - _KB_PLUGINS
     forked = None
     if shares > 1 and not own_plugins and hasattr(os, "fork"):
-        forked = config.plugins["kb-shares"] = ForkedShares(shares, jobs)
+        forked = config.plugins["kb-shares"] = ForkedShares(shares, jobs, other_work)
+    elif jobs <= 1 and (other := other_work()) is not None:  # this process is the one renderer
+        multiprocessing.connection.wait([other])
     dirty_notice = _DropDirtyNotice()
     build_logger = logging.getLogger("mkdocs.commands.build")
     build_logger.addFilter(dirty_notice)
@@ -137,14 +140,17 @@ def render(config, jobs: int = 1, pages: int = 0) -> None:
 
 class ForkedShares(mkdocs.plugins.BasePlugin):
     """Renders the pages in `shares` forked processes, `jobs` at a time, each taking every
-    `shares`-th page by path. MkDocs reads the files and makes the navigation once, in this
-    process; at the nav event each renderer is forked, inherits them, and goes on with the
-    build for its own pages only, then exits (see `render`). This process renders what is not
-    a page (static files, the 404 page and the sitemap) and waits for the renderers."""
+    `shares`-th page by path, and one renderer fewer while `other_work()` gives a handle (the
+    search index's process: its working set and the renderers' all at once would not fit the
+    build's memory, nor would they have a core each). MkDocs reads the files and makes the
+    navigation once, in this process; at the nav event each renderer is forked, inherits them,
+    and goes on with the build for its own pages only, then exits (see `render`). This process
+    renders what is not a page (static files, the 404 page and the sitemap) and waits for the
+    renderers."""
 
-    def __init__(self, shares: int, jobs: int):
+    def __init__(self, shares: int, jobs: int, other_work: Callable[[], int | None] = lambda: None):
         super().__init__()
-        self.shares, self.jobs = shares, jobs
+        self.shares, self.jobs, self._other_work = shares, jobs, other_work
         self.share: int | None = None  # in a renderer, the share it renders
         self._waiting = list(range(shares))
         self._running: dict[multiprocessing.connection.Connection, int] = {}
@@ -198,11 +204,13 @@ class ForkedShares(mkdocs.plugins.BasePlugin):
             os._exit(0 if error is None else 1)
 
     def _start_renderers(self) -> None:
-        """Start a renderer for each share, `jobs` at a time. A renderer returns from here at
-        once, knowing its share; this process returns when the last one has started."""
+        """Start a renderer for each share, `jobs` at a time (one fewer while other work runs).
+        A renderer returns from here at once, knowing its share; this process returns when the
+        last one has started."""
         while self._waiting:
-            if len(self._running) == self.jobs:
-                self._wait_for_one()  # on a failure, it leaves nothing waiting
+            other = self._other_work()
+            if len(self._running) + (other is not None) >= self.jobs:
+                self._wait_for_one(also=other)  # on a failure, it leaves nothing waiting
                 continue
             share = self._waiting.pop(0)
             receive, send = multiprocessing.Pipe(duplex=False)
@@ -213,8 +221,12 @@ class ForkedShares(mkdocs.plugins.BasePlugin):
             send.close()
             self._running[receive] = pid
 
-    def _wait_for_one(self) -> None:
-        receive = multiprocessing.connection.wait(list(self._running))[0]
+    def _wait_for_one(self, also: int | None = None) -> None:
+        """Wait until a renderer ends, or the handle `also` is ready, whichever comes first."""
+        ready = multiprocessing.connection.wait([*self._running, *([also] if also is not None else [])])
+        receive = next((handle for handle in ready if handle in self._running), None)
+        if receive is None:
+            return
         pid = self._running.pop(receive)
         try:
             error = receive.recv()

@@ -1,6 +1,7 @@
 """Work done beside the build (the search index): its result, its failures and its signal come
 back to the build, from a forked process or, where the system cannot fork, from a thread."""
 
+import multiprocessing.connection
 import os
 import time
 
@@ -53,3 +54,25 @@ def test_the_signal_comes_before_the_end(mode, tmp_path):
 def test_a_process_that_dies_is_a_clear_error():
     with pytest.raises(KbError, match=r"a build process failed \(exit status 3\)"):
         Beside(lambda signal: os._exit(3)).result()
+
+
+def test_a_handle_to_wait_on_while_a_process_of_its_own_runs(mode, tmp_path):
+    go = tmp_path / "go"
+
+    def waits_for_the_caller(signal):
+        deadline = time.monotonic() + 30
+        while not go.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    work = Beside(waits_for_the_caller)
+    assert work.forked == (mode == "fork")
+    handle = work.running()
+    if mode == "thread":  # nothing to wait on beside this process's own threads
+        assert handle is None
+    else:
+        assert handle is not None and multiprocessing.connection.wait([handle], timeout=0.2) == []
+        go.touch()
+        assert multiprocessing.connection.wait([handle], timeout=30) == [handle]
+        assert work.running() is None
+    go.touch()
+    work.result()

@@ -212,6 +212,47 @@ def test_a_renderer_that_dies_fails_the_build_and_starts_no_more(built, monkeypa
     assert shares > 4 and len(started) <= 3  # two at a time; none started once one had died
 
 
+def test_while_the_search_index_is_written_one_renderer_fewer_runs(built, monkeypatch, tmp_path):
+    index_may_end = tmp_path / "index-may-end"
+    write_index, start_renderers, exit_renderer = search.write, engine.ForkedShares._start_renderers, engine.ForkedShares.exit_renderer
+
+    def write_until_told(*args, **kwargs):  # an index that takes longer than the first renderer
+        report = write_index(*args, **kwargs)
+        deadline = time.monotonic() + 30
+        while not index_may_end.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return report
+
+    def noting_starts(shares):
+        start_renderers(shares)
+        if shares.share is None:
+            return
+        running = {p.name.split("-")[1] for p in tmp_path.glob("started-*")} - {p.name.split("-")[1] for p in tmp_path.glob("ended-*")}
+        (tmp_path / f"started-{shares.share}-beside-{len(running)}").touch()
+        if not index_may_end.exists():
+            time.sleep(1)  # room for a wrongly started second renderer to show
+            (tmp_path / "seen-while-indexing").write_text(" ".join(sorted(p.name for p in tmp_path.glob("started-*"))))
+            index_may_end.touch()
+        time.sleep(0.3)  # the others take a while, as real shares do
+
+    def noting_ends(shares, error):
+        (tmp_path / f"ended-{shares.share}").touch()
+        exit_renderer(shares, error)
+
+    monkeypatch.setattr(search, "write", write_until_told)
+    monkeypatch.setattr(engine.ForkedShares, "_start_renderers", noting_starts)
+    monkeypatch.setattr(engine.ForkedShares, "exit_renderer", noting_ends)
+    monkeypatch.setattr(build_module, "_cores", lambda: 2)
+    monkeypatch.setattr(engine, "SHARE_PAGES", 10)
+    report = build_module.build(built.root, full=True)
+
+    assert (tmp_path / "seen-while-indexing").read_text() == "started-0-beside-0"  # alone while the index was written
+    assert list(tmp_path.glob("started-*-beside-1"))  # two at a time once it was done
+    assert len(list(tmp_path.glob("ended-*"))) == len(list(tmp_path.glob("started-*"))) > 2
+    assert report.search.reindexed == report.search.shards
+    assert (built.root / "site" / build_module.BUILD_STATE).is_file()
+
+
 def test_a_renderer_error_fails_the_build_saying_what_went_wrong(built, monkeypatch):
     # Jinja reads a template when a page first needs it: this one only pages use (not the 404
     # page), so it is first read in a renderer, after the fork.
