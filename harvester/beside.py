@@ -10,8 +10,10 @@ import ctypes
 import gc
 import multiprocessing
 import multiprocessing.connection
+import os
 import threading
 from collections.abc import Callable
+from signal import SIGKILL
 from typing import Any
 
 from harvester.errors import KbError, described
@@ -101,11 +103,17 @@ class Beside:
 
     def __exit__(self, exc_type, *exc_info) -> None:
         if exc_type is not None and self._process is not None and self._process.is_alive():
-            self._process.kill()
+            # The whole group: a process the work started (Pagefind) would otherwise go on
+            # writing, into what the next build writes too.
+            try:
+                os.killpg(self._process.pid, SIGKILL)
+            except ProcessLookupError:  # its group is not made yet, nor anything started in it
+                self._process.kill()
             self._process.join()
 
 
 def _run(function: Callable[[Signal], Any], send) -> None:
+    os.setpgid(0, 0)  # a process group of its own, for __exit__ to stop with all it started
     signalled = False
 
     def signal() -> None:

@@ -3,7 +3,10 @@ back to the build, from a forked process or, where the system cannot fork, from 
 
 import multiprocessing.connection
 import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -76,3 +79,30 @@ def test_a_handle_to_wait_on_while_a_process_of_its_own_runs(mode, tmp_path):
         assert work.running() is None
     go.touch()
     work.result()
+
+
+def test_a_failed_build_stops_the_process_and_what_it_started(tmp_path):
+    started = tmp_path / "helper-pid"
+
+    def starts_a_helper(signal):  # as the search index starts Pagefind
+        helper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        started.write_text(str(helper.pid))
+        signal()
+        helper.wait()
+
+    with pytest.raises(RuntimeError), Beside(starts_a_helper) as work:
+        work.signalled()
+        raise RuntimeError("the build failed")
+    helper = int(started.read_text())
+    deadline = time.monotonic() + 10
+    while _alive(helper) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(helper)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")  # a zombie has stopped: only its exit status is left
