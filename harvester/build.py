@@ -10,6 +10,7 @@ with another config or theme, is rebuilt whole.
 import functools
 import json
 import os
+import shutil
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,8 +51,8 @@ def build(root: Path, out: Path | None = None, audience: str | None = None, full
         signature = engine.signature(mkdocs_config)
         previous = _read_state(out)
         rebuilt = full or previous.get("signature") != signature
-        if rebuilt:
-            engine.clean_site(out, keep=() if full else (search.SEARCH_DIR,))
+        old_site = engine.set_aside(out, keep=() if full else (search.SEARCH_DIR,)) if rebuilt else None
+        removing = Beside(lambda signal: shutil.rmtree(old_site)) if old_site else None  # while this build goes on
         # Until this build completes, the site is in no known state: a crash means the next
         # build starts over instead of trusting half-rendered HTML.
         (out / BUILD_STATE).unlink(missing_ok=True)
@@ -85,6 +86,8 @@ def build(root: Path, out: Path | None = None, audience: str | None = None, full
             engine.render(mkdocs_config, jobs=_cores(), pages=len(laid_out) if rebuilt else len(tree.changed),
                           other_work=indexing.running)
             indexed = indexing.result()
+        if removing:
+            removing.result()
         write_atomic(out / BUILD_STATE, json.dumps({"signature": signature, "pages": laid_out}) + "\n")
     return BuildReport(out=out, entries=entry_count, pages=len(laid_out), changed=len(tree.changed),
                        rebuilt=rebuilt, search=indexed)

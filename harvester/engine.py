@@ -15,8 +15,8 @@ import math
 import multiprocessing
 import multiprocessing.connection
 import os
-import shutil
 import signal
+import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
 from importlib.metadata import version
@@ -41,6 +41,7 @@ from harvester.templating import PACKAGED_TEMPLATES
 OVERRIDES = PACKAGED_TEMPLATES / "overrides"
 _KB_PLUGINS = {"kb-sanitize", "kb-shares", "search", "material/search"}
 SHARE_PAGES = 2500  # pages one rendering process takes on
+OLD_SITE_PREFIX = ".kb-old-"  # what a build that renders everything removes from the site folder
 # The Markdown kb writes itself (badges, notices, collapsed other answers) needs these, whatever
 # an older workspace's mkdocs.yml lists.
 KB_EXTENSIONS = ("admonition", "attr_list", "pymdownx.details")
@@ -86,17 +87,18 @@ def output_of(config, page: str) -> Path:
     return Path(File(page, config.docs_dir, config.site_dir, config.use_directory_urls).abs_dest_path)
 
 
-def clean_site(site_dir: Path, keep: tuple[str, ...] = ()) -> None:
-    """Empty the site folder, except the top-level names in `keep`."""
-    if not site_dir.is_dir():
-        return
-    for child in site_dir.iterdir():
-        if child.name in keep:
-            continue
-        if child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child)
-        else:
-            child.unlink()
+def set_aside(site_dir: Path, keep: tuple[str, ...] = ()) -> Path | None:
+    """Empty the site folder, except the top-level names in `keep`, by moving what it holds into
+    a new folder in it, returned for the caller to remove while the build goes on (removing a
+    20,000-entry site's 42,000 files took 9 to 18 s). None when there was nothing to move. A
+    folder a stopped build left to remove is moved in too."""
+    leaving = [child for child in site_dir.iterdir() if child.name not in keep] if site_dir.is_dir() else []
+    if not leaving:
+        return None
+    old = Path(tempfile.mkdtemp(prefix=OLD_SITE_PREFIX, dir=site_dir))
+    for child in leaving:
+        child.rename(old / child.name)
+    return old
 
 
 def site_url(config_file: Path, docs_dir: Path) -> str | None:

@@ -155,6 +155,18 @@ def test_full_renders_and_reindexes_everything(built):
     assert "0 changed" in again and "search: 0 of 1 indexes rebuilt" in again
 
 
+def test_a_full_build_leaves_nothing_of_the_old_site(built):
+    site = built.root / "site"
+    (site / "gone.html").write_text("<p>from an older build</p>")
+    left = site / f"{engine.OLD_SITE_PREFIX}stopped"  # what a build stopped while removing left
+    (left / "assets").mkdir(parents=True)
+    (left / "assets" / "old.css").write_text("p {}")
+    built("build", "--full")
+    assert not (site / "gone.html").exists()
+    assert [path.name for path in site.iterdir() if path.name.startswith(engine.OLD_SITE_PREFIX)] == []
+    assert (site / "index.html").is_file() and (site / "pagefind" / "shards.json").is_file()
+
+
 def test_an_interrupted_build_is_redone_whole(built, monkeypatch):
     site = built.root / "site"
 
