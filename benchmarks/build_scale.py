@@ -4,8 +4,8 @@ Usage: python benchmarks/build_scale.py N [--no-stock] [--keep DIR]
 
 Entries are remixed from the real Stack Exchange dumps in ../shared/data/stackexchange (titles,
 question and answer paragraphs, code blocks and tags, seeded: the same N gives the same files).
-Measured for `kb build`: wall time and peak memory of the whole process tree (summed Pss,
-sampled every 50 ms), site size, median entry page, search index; then a rebuild after one
+Measured for `kb build`: wall time, and in a second run, peak memory of the whole process tree
+(summed Pss, sampled every 50 ms), site size, median entry page, search index; then a rebuild after one
 entry changed (and whether a search for the word it gained finds it); then, in headless
 Chromium, the bytes a search query transfers and the search bytes an entry page fetches
 (text gzipped, as static hosts serve it; Pagefind's own files come compressed). Unless --no-stock, the Markdown tree kb laid out is built again
@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -46,11 +47,6 @@ FIRST = ("Ada", "Bilal", "Chen", "Dagny", "Emeka", "Farah", "Goran", "Hana", "Iv
 LAST = ("Okafor", "Lindqvist", "Souza", "Raman", "Novak", "Haddad", "Tanaka", "Moreau", "Kowalski", "Nguyen",
         "Petrov", "Mensah", "Costa", "Iyer", "Schmidt", "Alvarez", "Park", "Dubois", "Ferrari", "Kim")
 TAG_COUNTS, TAG_WEIGHTS = (1, 2, 3, 4, 5), (15, 30, 30, 15, 10)  # tags per question, as on real sites
-# Reading a process's Pss makes the kernel walk its memory, and the build pays for it too:
-# sampled every 50 ms, 20,000-entry builds took 16 s longer (kb 121.7 s -> 137.9 s, stock
-# 130.5 s -> 146.3 s). The peaks measured last seconds (Pagefind writing an index, a
-# renderer's share), so a sample every 0.5 s still sees them.
-SAMPLE_SECONDS = 0.5
 START = datetime(2022, 7, 1, tzinfo=UTC)  # dates spread over three years from here
 JOIN_WORDS = "of for in with on to and using between from by when without into over vs"
 JOINS = frozenset(JOIN_WORDS.split())
@@ -178,17 +174,30 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def run_measured(args: list[str], cwd: Path | None = None) -> tuple[float, float]:
-    """(seconds, peak MiB of the memory of the process and all its descendants together).
-    The disk first takes what earlier steps left to write: a rebuild measured right after a
-    full build of 400 MB otherwise waits on that build's writes, by several seconds."""
+def run_measured(args: list[str], cwd: Path | None, again: Callable[[], None]) -> tuple[float, float]:
+    """(seconds, peak MiB of the memory of the process and all its descendants together), each
+    from a run of its own: the first is timed and left alone; `again()` then puts back what it
+    started from, and the second is sampled every 50 ms. Reading a process's Pss makes the
+    kernel walk its memory, and the process pays for it: sampled so, 20,000-entry builds took
+    16 s longer (kb 121.7 s -> 137.9 s, stock 130.5 s -> 146.3 s), while sampling less often
+    missed stock's peak, which lasts under half a second."""
+    seconds, _ = _run(args, cwd, sampled=False)
+    again()
+    _, peak = _run(args, cwd, sampled=True)
+    return seconds, peak
+
+
+def _run(args: list[str], cwd: Path | None, sampled: bool) -> tuple[float, float]:
+    # The disk first takes what earlier steps left to write: a rebuild measured right after a
+    # full build of 400 MB otherwise waits on that build's writes, by several seconds.
     os.sync()
     start = time.perf_counter()
     process = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
-    while process.poll() is None:
+    while sampled and process.poll() is None:
         peak = max(peak, tree_rss_kib(process.pid))
-        time.sleep(SAMPLE_SECONDS)
+        time.sleep(0.05)
+    process.wait()
     elapsed = time.perf_counter() - start
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed:\n{process.stderr.read().decode()}")
@@ -225,15 +234,20 @@ def site_figures(site: Path, index: Path) -> dict:
 
 def rebuild_figures(args: list[str], cwd: Path | None, site: Path, markdown: Path, word: str) -> dict:
     """Append a sentence with `word` to a Markdown file (an entry's answer ends the file), build
-    again: time, peak memory, and how many files of the site were written."""
+    again: time, peak memory, and how many files of the site were written (by the timed run)."""
     def snapshot() -> dict[Path, tuple[int, int]]:
         return {path: (path.stat().st_mtime_ns, path.stat().st_size) for path in site.rglob("*") if path.is_file()}
 
+    def change() -> None:
+        markdown.write_text(markdown.read_text(encoding="utf-8").rstrip("\n") + f" This also holds for the {word} setting.\n",
+                            encoding="utf-8")
+
     before = snapshot()
-    markdown.write_text(markdown.read_text(encoding="utf-8").rstrip("\n") + f" This also holds for the {word} setting.\n",
-                        encoding="utf-8")
-    seconds, peak = run_measured(args, cwd)
+    change()
+    seconds, _ = _run(args, cwd, sampled=False)
     after = snapshot()
+    change()
+    _, peak = _run(args, cwd, sampled=True)
     written = sum(after.get(path) != stamp for path, stamp in before.items()) + len(after.keys() - before.keys())
     return {"rebuild s": seconds, "rebuild peak MiB": peak, "files written by rebuild": written}
 
@@ -321,7 +335,14 @@ def main() -> None:
 
 def measure_kb(root: Path, made: list[tuple[str, str]]) -> dict:
     site, build = root / "site", kb("build", "--root", str(root))
-    figures = dict(zip(("full build s", "full build peak MiB"), run_measured(build)))
+
+    def as_generated() -> None:  # what kb build makes, site and derived state, gone
+        shutil.rmtree(site)
+        shutil.rmtree(root / ".kb" / "pages")
+        for derived in ("front-matter.json", "layout.json"):
+            (root / ".kb" / derived).unlink()
+
+    figures = dict(zip(("full build s", "full build peak MiB"), run_measured(build, None, as_generated)))
     index = site / "pagefind" if (site / "pagefind").is_dir() else site / "search" / "search_index.json"
     print(f"kb search index: {index.relative_to(root)}")
     figures.update(site_figures(site, index))
@@ -344,7 +365,8 @@ def measure_stock(root: Path, project: Path) -> dict:
     """The same pages, built by `mkdocs build` with stock Material and its search plugin."""
     stock_project(root, project)
     site, build = project / "site", [sys.executable, "-m", "mkdocs", "build", "-q"]
-    figures = dict(zip(("full build s", "full build peak MiB"), run_measured(build, project)))
+    figures = dict(zip(("full build s", "full build peak MiB"),
+                       run_measured(build, project, functools.partial(shutil.rmtree, site))))
     figures.update(site_figures(site, site / "search" / "search_index.json"))
     entries = project / "docs" / "entries" / SOURCE
     figures.update(rebuild_figures(build, project, site, entries / f"{len(list(entries.glob('*.md'))) // 2 + 1}.md", NEW_WORD))
