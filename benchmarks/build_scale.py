@@ -242,12 +242,13 @@ def rebuild_figures(args: list[str], cwd: Path | None, site: Path, markdown: Pat
         markdown.write_text(markdown.read_text(encoding="utf-8").rstrip("\n") + f" This also holds for the {word} setting.\n",
                             encoding="utf-8")
 
-    before = snapshot()
+    def count_then_change_again() -> None:
+        after.update(snapshot())
+        change()
+
+    before, after = snapshot(), {}
     change()
-    seconds, _ = _run(args, cwd, sampled=False)
-    after = snapshot()
-    change()
-    _, peak = _run(args, cwd, sampled=True)
+    seconds, peak = run_measured(args, cwd, count_then_change_again)
     written = sum(after.get(path) != stamp for path, stamp in before.items()) + len(after.keys() - before.keys())
     return {"rebuild s": seconds, "rebuild peak MiB": peak, "files written by rebuild": written}
 
