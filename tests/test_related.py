@@ -1,5 +1,6 @@
 """Related questions: the source's own links first, then the most shared rare words and tags."""
 
+from harvester import related
 from harvester.model import Entry
 from harvester.related import RELATED, related_entries
 
@@ -33,3 +34,13 @@ def test_at_most_five_and_the_most_common_features_are_ignored():
     others = [entry(f"o{n}", f"Unrelated thing {n}", ["other"]) for n in range(10)]
     found = related_entries(few + others)
     assert all(len(found[e.id]) == RELATED and set(found[e.id]) < {f.id for f in few} for e in few)
+
+
+def test_scoring_a_block_of_entries_at_a_time_finds_what_scoring_all_at_once_finds(monkeypatch):
+    words = ["kubelet", "printer", "vpn", "certificate", "backup", "latency"]
+    entries = [entry(f"e{n:02}", f"{words[n % 6]} {words[n % 4]} {words[n % 5]} case {n}", [f"t{n % 3}"]) for n in range(23)]
+    at_once = related_entries(entries)
+    monkeypatch.setattr(related, "BLOCK_ROWS", 2)  # blocks that start at every second entry
+    in_blocks = related_entries(entries)
+    assert in_blocks == at_once
+    assert all(found and entry_id not in found for entry_id, found in in_blocks.items())
