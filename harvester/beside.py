@@ -18,18 +18,20 @@ from typing import Any
 
 from harvester.errors import KbError, described
 
-Signal = Callable[[], None]
+Signal = Callable[..., None]  # signal(state=None)
 
 
 class Beside:
-    """Starts `function(signal)` at once. `signalled()` waits until the function has called
-    `signal()` (or ended); `result()` waits for its end and returns what it returned, or
-    raises what it raised: a KbError as itself, anything else as a KbError naming it. Left
-    without a result (the caller failed), it is stopped."""
+    """Starts `function(signal)` at once. The function calls `signal(state)` to say how it is
+    going: `signalled()` waits until it first has (or has ended), `watch()` tells the last
+    state. `result()` waits for its end and returns what it returned, or raises what it
+    raised: a KbError as itself, anything else as a KbError naming it. Left without a result
+    (the caller failed), it is stopped."""
 
     def __init__(self, function: Callable[[Signal], Any]):
         self._outcome: tuple[str, Any] | None = None
         self._signalled = False
+        self._state: Any = None
         if "fork" in multiprocessing.get_all_start_methods():
             self._thread = None
             context = multiprocessing.get_context("fork")
@@ -50,8 +52,12 @@ class Beside:
             self._thread.start()
 
     def _run_here(self, function: Callable[[Signal], Any]) -> None:
+        def signal(state: Any = None) -> None:
+            self._state = state
+            self._signal.set()
+
         try:
-            self._outcome = _outcome_of(function, self._signal.set)
+            self._outcome = _outcome_of(function, signal)
         finally:
             self._signal.set()
 
@@ -60,13 +66,17 @@ class Beside:
         """Whether the work runs in a process of its own (else in a thread of this one)."""
         return self._process is not None
 
-    def running(self) -> int | None:
-        """While the work runs in a process of its own: a handle that becomes ready when the
-        process ends, to wait on along with others (multiprocessing.connection.wait).
-        Otherwise None."""
-        if self._process is None or multiprocessing.connection.wait([self._process.sentinel], timeout=0):
+    def watch(self) -> tuple[Any, list] | None:
+        """While the work runs in a process of its own: the state it last signalled (None
+        before any), and handles that become ready when it signals again or ends, to wait on
+        along with others (multiprocessing.connection.wait). Otherwise None."""
+        if self._process is None:
             return None
-        return self._process.sentinel
+        while self._outcome is None and self._receive.poll():
+            self._next_message()
+        if self._outcome is not None or multiprocessing.connection.wait([self._process.sentinel], timeout=0):
+            return None
+        return self._state, [self._receive, self._process.sentinel]
 
     def signalled(self) -> None:
         if self._thread is not None:
@@ -94,7 +104,7 @@ class Beside:
             self._process.join()
             raise KbError(f"a build process failed (exit status {self._process.exitcode})") from None
         if kind == "signal":
-            self._signalled = True
+            self._signalled, self._state = True, value
         else:
             self._outcome = kind, value
 
@@ -114,13 +124,9 @@ class Beside:
 
 def _run(function: Callable[[Signal], Any], send) -> None:
     os.setpgid(0, 0)  # a process group of its own, for __exit__ to stop with all it started
-    signalled = False
 
-    def signal() -> None:
-        nonlocal signalled
-        if not signalled:
-            signalled = True
-            send.send(("signal", None))
+    def signal(state: Any = None) -> None:
+        send.send(("signal", state))
 
     send.send(_outcome_of(function, signal))
 

@@ -60,9 +60,10 @@ def build(root: Path, out: Path | None = None, audience: str | None = None, full
         # The search index needs only the entries: it is made beside the layout and the render,
         # by a process of its own (Pagefind is another). The layout waits until Pagefind has
         # read the pages of the first index it rebuilds: the two compete for the cores, and the
-        # index is the longest part of the build's start. Pagefind then writes on one core:
+        # index is the longest part of the build's start. Pagefind then works on one core:
         # until it is done, the render runs on the others (see engine.ForkedShares), which also
-        # keeps the index's working set and all the renderers' from being in memory at once.
+        # keeps the index's working set and all the renderers' from being in memory at once,
+        # and no renderer starts while Pagefind holds a whole index in memory.
         searchable = [entry for entry in published.entries if not site.is_playbook(entry)]
         with Beside(functools.partial(search.write, out, searchable, functools.partial(site.entry_href, directory_urls=directory_urls),
                                       engine.language(mkdocs_config), full)) as indexing:
@@ -83,8 +84,9 @@ def build(root: Path, out: Path | None = None, audience: str | None = None, full
             if not rebuilt:
                 for removed in set(previous.get("pages", [])) - set(laid_out):
                     engine.output_of(mkdocs_config, removed).unlink(missing_ok=True)
-            engine.render(mkdocs_config, jobs=_cores(), pages=len(laid_out) if rebuilt else len(tree.changed),
-                          other_work=indexing.running)
+            jobs = _cores()
+            engine.render(mkdocs_config, jobs=jobs, pages=len(laid_out) if rebuilt else len(tree.changed),
+                          other_work=functools.partial(_renderers_kept, indexing, jobs))
             indexed = indexing.result()
         if removing:
             removing.result()
@@ -99,6 +101,16 @@ def _read_state(out: Path) -> dict:
     except (OSError, ValueError):
         return {}
     return state if isinstance(state, dict) else {}
+
+
+def _renderers_kept(indexing: Beside, jobs: int) -> tuple[int, list]:
+    """How many of `jobs` renderers the search index keeps from running (engine.OtherWork):
+    one, for its core, while its process runs; all of them while Pagefind's memory peaks."""
+    watched = indexing.watch()
+    if watched is None:
+        return 0, []
+    state, changes = watched
+    return (jobs if state == search.PEAK else 1), changes
 
 
 def _cores() -> int:

@@ -42,6 +42,10 @@ OVERRIDES = PACKAGED_TEMPLATES / "overrides"
 _KB_PLUGINS = {"kb-sanitize", "kb-shares", "search", "material/search"}
 SHARE_PAGES = 2500  # pages one rendering process takes on
 OLD_SITE_PREFIX = ".kb-old-"  # what a build that renders everything removes from the site folder
+# Other work of the build, asked how many of the renderers it keeps from running now and for
+# handles (multiprocessing.connection.wait) that become ready when that may change: say, one
+# while it holds a core, or all of them while its memory peaks.
+OtherWork = Callable[[], tuple[int, list]]
 # The Markdown kb writes itself (badges, notices, collapsed other answers) needs these, whatever
 # an older workspace's mkdocs.yml lists.
 KB_EXTENSIONS = ("admonition", "attr_list", "pymdownx.details")
@@ -108,11 +112,11 @@ def site_url(config_file: Path, docs_dir: Path) -> str | None:
         return _load(config_file, docs_dir=str(docs_dir)).get("site_url") or None
 
 
-def render(config, jobs: int = 1, pages: int = 0, other_work: Callable[[], int | None] = lambda: None) -> None:
+def render(config, jobs: int = 1, pages: int = 0, other_work: OtherWork = lambda: (0, [])) -> None:
     """Render with the real mkdocs in strict mode (any warning fails the build, and says why)
     the pages whose HTML is missing or older than their Markdown, about `pages` of them, with
-    up to `jobs` processes at once, one fewer while `other_work()` gives a handle: other work
-    of the build holds a core until the handle is ready (see `Beside.running`)."""
+    up to `jobs` processes at once, fewer while other work of the build keeps some from
+    running (see OtherWork)."""
     # A multiple of `jobs`, so that no core idles through the last round.
     shares = jobs * math.ceil(pages / (jobs * SHARE_PAGES))
     # A plugin of the workspace's own might not expect to run once per process.
@@ -120,8 +124,11 @@ def render(config, jobs: int = 1, pages: int = 0, other_work: Callable[[], int |
     forked = None
     if shares > 1 and not own_plugins and hasattr(os, "fork"):
         forked = config.plugins["kb-shares"] = ForkedShares(shares, jobs, other_work)
-    elif jobs <= 1 and (other := other_work()) is not None:  # this process is the one renderer
-        multiprocessing.connection.wait([other])
+    else:  # this process is the one renderer: it starts once other work leaves room for it
+        kept, changes = other_work()
+        while kept >= jobs:
+            multiprocessing.connection.wait(changes)
+            kept, changes = other_work()
     dirty_notice = _DropDirtyNotice()
     build_logger = logging.getLogger("mkdocs.commands.build")
     build_logger.addFilter(dirty_notice)
@@ -142,15 +149,15 @@ def render(config, jobs: int = 1, pages: int = 0, other_work: Callable[[], int |
 
 class ForkedShares(mkdocs.plugins.BasePlugin):
     """Renders the pages in `shares` forked processes, `jobs` at a time, each taking every
-    `shares`-th page by path, and one renderer fewer while `other_work()` gives a handle (the
-    search index's process: its working set and the renderers' all at once would not fit the
+    `shares`-th page by path, fewer while `other_work()` keeps some from running (the search
+    index's process: its working set and the renderers' all at once would not fit the
     build's memory, nor would they have a core each). MkDocs reads the files and makes the
     navigation once, in this process; at the nav event each renderer is forked, inherits them,
     and goes on with the build for its own pages only, then exits (see `render`). This process
     renders what is not a page (static files, the 404 page and the sitemap) and waits for the
     renderers."""
 
-    def __init__(self, shares: int, jobs: int, other_work: Callable[[], int | None] = lambda: None):
+    def __init__(self, shares: int, jobs: int, other_work: OtherWork = lambda: (0, [])):
         super().__init__()
         self.shares, self.jobs, self._other_work = shares, jobs, other_work
         self.share: int | None = None  # in a renderer, the share it renders
@@ -206,13 +213,13 @@ class ForkedShares(mkdocs.plugins.BasePlugin):
             os._exit(0 if error is None else 1)
 
     def _start_renderers(self) -> None:
-        """Start a renderer for each share, `jobs` at a time (one fewer while other work runs).
-        A renderer returns from here at once, knowing its share; this process returns when the
-        last one has started."""
+        """Start a renderer for each share, `jobs` at a time (fewer while other work keeps some
+        from running). A renderer returns from here at once, knowing its share; this process
+        returns when the last one has started."""
         while self._waiting:
-            other = self._other_work()
-            if len(self._running) + (other is not None) >= self.jobs:
-                self._wait_for_one(also=other)  # on a failure, it leaves nothing waiting
+            kept, changes = self._other_work()
+            if len(self._running) + kept >= self.jobs:
+                self._wait_for_one(also=changes)  # on a failure, it leaves nothing waiting
                 continue
             share = self._waiting.pop(0)
             receive, send = multiprocessing.Pipe(duplex=False)
@@ -223,9 +230,9 @@ class ForkedShares(mkdocs.plugins.BasePlugin):
             send.close()
             self._running[receive] = pid
 
-    def _wait_for_one(self, also: int | None = None) -> None:
-        """Wait until a renderer ends, or the handle `also` is ready, whichever comes first."""
-        ready = multiprocessing.connection.wait([*self._running, *([also] if also is not None else [])])
+    def _wait_for_one(self, also: list = ()) -> None:
+        """Wait until a renderer ends, or one of the handles `also` is ready, whichever comes first."""
+        ready = multiprocessing.connection.wait([*self._running, *also])
         receive = next((handle for handle in ready if handle in self._running), None)
         if receive is None:
             return

@@ -42,6 +42,9 @@ FIXED_BYTES, ENTRY_BYTES, INDEX_BYTES = 85_000, 7.2, 38_000
 MIN_SHARD = 2500
 SHARD_SIZE = 10000
 FORMAT = 1  # bump when the records change shape: every index is rebuilt
+# What `write` reports as Pagefind goes through an index: it has read the pages and holds the
+# whole index in memory (its memory's peak), or it is past that peak, writing the files.
+PEAK, PAST_PEAK = "peak", "past peak"
 _WORD = re.compile(r"[^\W_]+")
 _TAG = re.compile(r"<[^>]+>")
 
@@ -90,11 +93,12 @@ def _filters(entry: Entry) -> dict[str, list[str]]:
 
 
 def write(site_dir: Path, entries: list[Entry], url_of: Callable[[str], str], language: str, full: bool = False,
-          pages_read: Callable[[], None] = lambda: None) -> Report:
+          progress: Callable[[str], None] = lambda state: None) -> Report:
     """Make `site_dir/pagefind` index exactly `entries`, whose pages are at `url_of(entry id)`,
     rebuilding only the indexes whose entries changed (every index when `full`). Records are
-    made only for the indexes rebuilt. `pages_read()` is called when Pagefind has read the
-    pages of an index it rebuilds, and at once when it rebuilds none."""
+    made only for the indexes rebuilt. For each index rebuilt, `progress(PEAK)` is called when
+    Pagefind has read its pages and `progress(PAST_PEAK)` when it writes its files; when none
+    is rebuilt, `progress(PAST_PEAK)` at once."""
     folder = site_dir / SEARCH_DIR
     previous = {} if full else _read_manifest(folder)
     count = _shard_count(len(entries), previous.get("count", 0))
@@ -110,13 +114,13 @@ def write(site_dir: Path, entries: list[Entry], url_of: Callable[[str], str], la
     if stale:
         with pagefind.Indexer() as indexer:
             for number in stale:
-                words[number] = _index_shard(indexer, folder / str(number), shards[number], url_of, language, pages_read)
+                words[number] = _index_shard(indexer, folder / str(number), shards[number], url_of, language, progress)
         # Pagefind may still be writing files when it replies that it wrote them: only once it
         # has exited are they all there to be read.
         for number in stale:
             _keep_files_in_use(folder / str(number), words[number])
     else:
-        pages_read()
+        progress(PAST_PEAK)
     _remove_other_shards(folder, count)
     lengths = _write_vocabulary(folder, count)
     _write_filter_counts(folder, entries)
@@ -127,7 +131,7 @@ def write(site_dir: Path, entries: list[Entry], url_of: Callable[[str], str], la
 
 
 def _index_shard(indexer: "pagefind.Indexer", live: Path, shard: list[Entry], url_of: Callable[[str], str],
-                 language: str, pages_read: Callable[[], None]) -> Counter:
+                 language: str, progress: Callable[[str], None]) -> Counter:
     """Index `shard` into `live`, over the index it replaces; return its words and how many
     entries use each.
 
@@ -144,7 +148,7 @@ def _index_shard(indexer: "pagefind.Indexer", live: Path, shard: list[Entry], ur
             words.update(set(_words(made.html)))
             yield made.url, made.html
 
-    indexer.index(pages(), live, language, on_read=pages_read)
+    indexer.index(pages(), live, language, on_read=lambda: progress(PEAK), on_writing=lambda: progress(PAST_PEAK))
     return words
 
 

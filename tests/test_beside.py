@@ -59,25 +59,36 @@ def test_a_process_that_dies_is_a_clear_error():
         Beside(lambda signal: os._exit(3)).result()
 
 
-def test_a_handle_to_wait_on_while_a_process_of_its_own_runs(mode, tmp_path):
-    go = tmp_path / "go"
-
-    def waits_for_the_caller(signal):
+def test_its_state_and_handles_to_wait_on_while_a_process_of_its_own_runs(mode, tmp_path):
+    def waits_for(name: str) -> None:
         deadline = time.monotonic() + 30
-        while not go.exists() and time.monotonic() < deadline:
+        while not (tmp_path / name).exists() and time.monotonic() < deadline:
             time.sleep(0.01)
 
-    work = Beside(waits_for_the_caller)
+    def goes_in_steps(signal):
+        waits_for("signal")
+        signal("half way")
+        waits_for("end")
+
+    work = Beside(goes_in_steps)
     assert work.forked == (mode == "fork")
-    handle = work.running()
     if mode == "thread":  # nothing to wait on beside this process's own threads
-        assert handle is None
+        assert work.watch() is None
     else:
-        assert handle is not None and multiprocessing.connection.wait([handle], timeout=0.2) == []
-        go.touch()
-        assert multiprocessing.connection.wait([handle], timeout=30) == [handle]
-        assert work.running() is None
-    go.touch()
+        state, handles = work.watch()
+        assert state is None and multiprocessing.connection.wait(handles, timeout=0.2) == []
+        (tmp_path / "signal").touch()
+        assert multiprocessing.connection.wait(handles, timeout=30)  # ready: it said something
+        state, handles = work.watch()
+        assert state == "half way" and multiprocessing.connection.wait(handles, timeout=0.2) == []
+        (tmp_path / "end").touch()
+        assert multiprocessing.connection.wait(handles, timeout=30)
+        deadline = time.monotonic() + 30
+        while work.watch() is not None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert work.watch() is None
+    (tmp_path / "signal").touch()
+    (tmp_path / "end").touch()
     work.result()
 
 

@@ -224,18 +224,28 @@ def test_a_renderer_that_dies_fails_the_build_and_starts_no_more(built, monkeypa
     assert shares > 4 and len(started) <= 3  # two at a time; none started once one had died
 
 
-def test_while_the_search_index_is_written_one_renderer_fewer_runs(built, monkeypatch, tmp_path):
+def test_no_renderer_beside_the_index_in_memory_and_one_fewer_while_it_is_written(built, monkeypatch, tmp_path):
     index_may_end = tmp_path / "index-may-end"
     write_index, start_renderers, exit_renderer = search.write, engine.ForkedShares._start_renderers, engine.ForkedShares.exit_renderer
 
-    def write_until_told(*args, **kwargs):  # an index that takes longer than the first renderer
-        report = write_index(*args, **kwargs)
-        deadline = time.monotonic() + 30
-        while not index_may_end.exists() and time.monotonic() < deadline:
-            time.sleep(0.01)
+    def started() -> str:
+        return " ".join(sorted(p.name for p in tmp_path.glob("started-*")))
+
+    def write_until_told(site_dir, entries, url_of, language, full, progress):  # slower than the first renderer
+        def peak_held_until_the_render_waits(state):
+            progress(state)
+            if state == search.PEAK:
+                _wait_for(tmp_path / "render-wants-to-start")
+                time.sleep(1)  # room for a wrongly started renderer to show
+                (tmp_path / "seen-at-peak").write_text(started())
+
+        report = write_index(site_dir, entries, url_of, language, full, peak_held_until_the_render_waits)
+        _wait_for(index_may_end)
         return report
 
     def noting_starts(shares):
+        if shares.share is None:
+            (tmp_path / "render-wants-to-start").touch()
         start_renderers(shares)
         if shares.share is None:
             return
@@ -243,7 +253,7 @@ def test_while_the_search_index_is_written_one_renderer_fewer_runs(built, monkey
         (tmp_path / f"started-{shares.share}-beside-{len(running)}").touch()
         if not index_may_end.exists():
             time.sleep(1)  # room for a wrongly started second renderer to show
-            (tmp_path / "seen-while-indexing").write_text(" ".join(sorted(p.name for p in tmp_path.glob("started-*"))))
+            (tmp_path / "seen-while-indexing").write_text(started())
             index_may_end.touch()
         time.sleep(0.3)  # the others take a while, as real shares do
 
@@ -258,11 +268,18 @@ def test_while_the_search_index_is_written_one_renderer_fewer_runs(built, monkey
     monkeypatch.setattr(engine, "SHARE_PAGES", 10)
     report = build_module.build(built.root, full=True)
 
-    assert (tmp_path / "seen-while-indexing").read_text() == "started-0-beside-0"  # alone while the index was written
+    assert (tmp_path / "seen-at-peak").read_text() == ""  # none while Pagefind held the index in memory
+    assert (tmp_path / "seen-while-indexing").read_text() == "started-0-beside-0"  # alone while it was written
     assert list(tmp_path.glob("started-*-beside-1"))  # two at a time once it was done
     assert len(list(tmp_path.glob("ended-*"))) == len(list(tmp_path.glob("started-*"))) > 2
     assert report.search.reindexed == report.search.shards
     assert (built.root / "site" / build_module.BUILD_STATE).is_file()
+
+
+def _wait_for(path: Path) -> None:
+    deadline = time.monotonic() + 30
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def test_a_renderer_error_fails_the_build_saying_what_went_wrong(built, monkeypatch):
