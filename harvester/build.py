@@ -63,7 +63,7 @@ def build(root: Path, out: Path | None = None, audience: str | None = None, full
         # index is the longest part of the build's start. Pagefind then works on one core:
         # until it is done, the render runs on the others (see engine.ForkedShares), which also
         # keeps the index's working set and all the renderers' from being in memory at once,
-        # and no renderer starts while Pagefind holds a whole index in memory.
+        # and no renderer starts until Pagefind has built the last index in memory.
         searchable = [entry for entry in published.entries if not site.is_playbook(entry)]
         with Beside(functools.partial(search.write, out, searchable, functools.partial(site.entry_href, directory_urls=directory_urls),
                                       engine.language(mkdocs_config), full)) as indexing:
@@ -105,12 +105,14 @@ def _read_state(out: Path) -> dict:
 
 def _renderers_kept(indexing: Beside, jobs: int) -> tuple[int, list]:
     """How many of `jobs` renderers the search index keeps from running (engine.OtherWork):
-    one, for its core, while its process runs; all of them while Pagefind's memory peaks."""
+    all of them until Pagefind's memory has passed its last peak (a renderer started between
+    two indexes would still be running at the next one's), then one, for its core, until its
+    process ends."""
     watched = indexing.watch()
     if watched is None:
         return 0, []
     state, changes = watched
-    return (jobs if state == search.PEAK else 1), changes
+    return (1 if state == search.PEAKS_PASSED else jobs), changes
 
 
 def _cores() -> int:

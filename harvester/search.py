@@ -42,9 +42,10 @@ FIXED_BYTES, ENTRY_BYTES, INDEX_BYTES = 85_000, 7.2, 38_000
 MIN_SHARD = 2500
 SHARD_SIZE = 10000
 FORMAT = 1  # bump when the records change shape: every index is rebuilt
-# What `write` reports as Pagefind goes through an index: it has read the pages and holds the
-# whole index in memory (its memory's peak), or it is past that peak, writing the files.
-PEAK, PAST_PEAK = "peak", "past peak"
+# What `write` reports: Pagefind has read an index's pages and builds the whole index in
+# memory, its memory's peak (as it will again for each index after it); or it writes the last
+# index it rebuilds, every peak behind it.
+INDEXING, PEAKS_PASSED = "indexing", "peaks passed"
 _WORD = re.compile(r"[^\W_]+")
 _TAG = re.compile(r"<[^>]+>")
 
@@ -96,9 +97,9 @@ def write(site_dir: Path, entries: list[Entry], url_of: Callable[[str], str], la
           progress: Callable[[str], None] = lambda state: None) -> Report:
     """Make `site_dir/pagefind` index exactly `entries`, whose pages are at `url_of(entry id)`,
     rebuilding only the indexes whose entries changed (every index when `full`). Records are
-    made only for the indexes rebuilt. For each index rebuilt, `progress(PEAK)` is called when
-    Pagefind has read its pages and `progress(PAST_PEAK)` when it writes its files; when none
-    is rebuilt, `progress(PAST_PEAK)` at once."""
+    made only for the indexes rebuilt. `progress(INDEXING)` is called when Pagefind has read
+    the pages of an index it rebuilds, `progress(PEAKS_PASSED)` when it writes the last one's
+    files, or at once when it rebuilds none."""
     folder = site_dir / SEARCH_DIR
     previous = {} if full else _read_manifest(folder)
     count = _shard_count(len(entries), previous.get("count", 0))
@@ -114,13 +115,15 @@ def write(site_dir: Path, entries: list[Entry], url_of: Callable[[str], str], la
     if stale:
         with pagefind.Indexer() as indexer:
             for number in stale:
-                words[number] = _index_shard(indexer, folder / str(number), shards[number], url_of, language, progress)
+                passed = (lambda: progress(PEAKS_PASSED)) if number == stale[-1] else (lambda: None)
+                words[number] = _index_shard(indexer, folder / str(number), shards[number], url_of, language,
+                                             on_read=lambda: progress(INDEXING), on_writing=passed)
         # Pagefind may still be writing files when it replies that it wrote them: only once it
         # has exited are they all there to be read.
         for number in stale:
             _keep_files_in_use(folder / str(number), words[number])
     else:
-        progress(PAST_PEAK)
+        progress(PEAKS_PASSED)
     _remove_other_shards(folder, count)
     lengths = _write_vocabulary(folder, count)
     _write_filter_counts(folder, entries)
@@ -131,9 +134,9 @@ def write(site_dir: Path, entries: list[Entry], url_of: Callable[[str], str], la
 
 
 def _index_shard(indexer: "pagefind.Indexer", live: Path, shard: list[Entry], url_of: Callable[[str], str],
-                 language: str, progress: Callable[[str], None]) -> Counter:
+                 language: str, on_read: Callable[[], None], on_writing: Callable[[], None]) -> Counter:
     """Index `shard` into `live`, over the index it replaces; return its words and how many
-    entries use each.
+    entries use each. `on_read` and `on_writing` are Pagefind's (see pagefind.Indexer.index).
 
     Pagefind names most files by their content and skips those already there, which spares
     compressing them again (3 s instead of 8 for 10,000 pages); `_keep_files_in_use` then
@@ -148,7 +151,7 @@ def _index_shard(indexer: "pagefind.Indexer", live: Path, shard: list[Entry], ur
             words.update(set(_words(made.html)))
             yield made.url, made.html
 
-    indexer.index(pages(), live, language, on_read=lambda: progress(PEAK), on_writing=lambda: progress(PAST_PEAK))
+    indexer.index(pages(), live, language, on_read=on_read, on_writing=on_writing)
     return words
 
 

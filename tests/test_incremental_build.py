@@ -234,7 +234,7 @@ def test_no_renderer_beside_the_index_in_memory_and_one_fewer_while_it_is_writte
     def write_until_told(site_dir, entries, url_of, language, full, progress):  # slower than the first renderer
         def peak_held_until_the_render_waits(state):
             progress(state)
-            if state == search.PEAK:
+            if state == search.INDEXING:
                 _wait_for(tmp_path / "render-wants-to-start")
                 time.sleep(1)  # room for a wrongly started renderer to show
                 (tmp_path / "seen-at-peak").write_text(started())
@@ -313,6 +313,17 @@ def test_several_indexes_each_rebuilt_only_for_their_own_entries(built, monkeypa
     body_line = answer_line(built, record["id"])
     replace_in_entry(built, record["id"], body_line, body_line + " Reindexed.")
     assert "search: 1 of 3 indexes rebuilt" in built("build").output
+
+
+def test_the_index_says_when_pagefind_reads_each_index_and_when_its_peaks_are_behind_it(built, monkeypatch, tmp_path):
+    monkeypatch.setattr(search, "SHARD_SIZE", 4)
+    approved = [entry for entry in store.load_all(built.root) if entry.status == "approved"]
+    said: list[str] = []
+    report = search.write(tmp_path, approved, lambda entry_id: f"entries/{entry_id}/", "en", progress=said.append)
+    assert report.reindexed == 3 and said == [search.INDEXING] * 3 + [search.PEAKS_PASSED]
+    said.clear()
+    search.write(tmp_path, approved, lambda entry_id: f"entries/{entry_id}/", "en", progress=said.append)
+    assert said == [search.PEAKS_PASSED]  # nothing to rebuild: no peak at all
 
 
 def test_the_search_record_holds_the_answer_not_the_page_chrome(built):
