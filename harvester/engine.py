@@ -17,7 +17,7 @@ import multiprocessing.connection
 import os
 import signal
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
@@ -230,7 +230,7 @@ class ForkedShares(mkdocs.plugins.BasePlugin):
             send.close()
             self._running[receive] = pid
 
-    def _wait_for_one(self, also: list = ()) -> None:
+    def _wait_for_one(self, also: Sequence = ()) -> None:
         """Wait until a renderer ends, or one of the handles `also` is ready, whichever comes first."""
         ready = multiprocessing.connection.wait([*self._running, *also])
         receive = next((handle for handle in ready if handle in self._running), None)
