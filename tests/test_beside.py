@@ -43,10 +43,7 @@ def test_the_signal_comes_before_the_end(mode, tmp_path):
 
     def waits_for_the_caller(signal):
         signal()
-        deadline = time.monotonic() + 30
-        while not go.exists() and time.monotonic() < deadline:
-            time.sleep(0.01)
-        return go.exists()
+        return _wait_for(go)
 
     work = Beside(waits_for_the_caller)
     work.signalled()  # returns while the work goes on: it is waiting for this file
@@ -60,15 +57,10 @@ def test_a_process_that_dies_is_a_clear_error():
 
 
 def test_its_state_and_handles_to_wait_on_while_a_process_of_its_own_runs(mode, tmp_path):
-    def waits_for(name: str) -> None:
-        deadline = time.monotonic() + 30
-        while not (tmp_path / name).exists() and time.monotonic() < deadline:
-            time.sleep(0.01)
-
     def goes_in_steps(signal):
-        waits_for("signal")
+        _wait_for(tmp_path / "signal")
         signal("half way")
-        waits_for("end")
+        _wait_for(tmp_path / "end")
 
     work = Beside(goes_in_steps)
     assert work.forked == (mode == "fork")
@@ -109,6 +101,14 @@ def test_a_failed_build_stops_the_process_and_what_it_started(tmp_path):
     while _alive(helper) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(helper)
+
+
+def _wait_for(path: Path) -> bool:
+    """Whether `path` came to exist within 30 s."""
+    deadline = time.monotonic() + 30
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return path.exists()
 
 
 def _alive(pid: int) -> bool:
