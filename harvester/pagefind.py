@@ -34,8 +34,8 @@ METADATA_SIGNATURE = b"pagefind_dcd"
 def files_in_use(folder: Path) -> set[str]:
     """The files (as paths relative to `folder`) of the index Pagefind last wrote there: its
     script, its WebAssembly and, as each language's metadata lists them, the page fragments,
-    word chunks and filter chunks. Not Pagefind's own search UIs, nor its web worker: the
-    site has its own search page, which runs Pagefind without one."""
+    word chunks and filter chunks. Not Pagefind's own search UIs: the site has its own search
+    page."""
     try:
         entry = json.loads((folder / "pagefind-entry.json").read_text(encoding="utf-8"))
         used = {"pagefind-entry.json", "pagefind.js", "wasm.unknown.pagefind"}

@@ -63,9 +63,7 @@ def test_the_files_an_index_uses_are_read_from_its_metadata(tmp_path):
     written = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
     used = pagefind.files_in_use(folder)
     assert used <= written and written - used == {"pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js",
-                                                   "pagefind-modular-ui.css", "pagefind-component-ui.js",
-                                                   "pagefind-component-ui.css", "pagefind-highlight.js",
-                                                   "pagefind-worker.js"}
+                                                   "pagefind-modular-ui.css", "pagefind-highlight.js"}
     assert len([name for name in used if name.startswith("fragment/")]) == 40
 
     # Written again over itself with one page changed: the old page's fragment is no longer used.

@@ -37,9 +37,8 @@ async function loadIndex() {
   const [primary, ...others] = shards;
   const pagefind = await import(indexUrl(`${primary}pagefind.js`));
   // baseUrl "/" makes every result URL "/<path from the site root>", whatever the host path.
-  // No worker: its script would add 12 KB to the first query, which must stay within 300 KB.
-  await pagefind.options({ basePath: indexUrl(primary), baseUrl: "/", excerptLength: 30, noWorker: true });
-  for (const shard of others) await pagefind.mergeIndex(indexUrl(shard), { baseUrl: "/", noWorker: true });
+  await pagefind.options({ basePath: indexUrl(primary), baseUrl: "/", excerptLength: 30 });
+  for (const shard of others) await pagefind.mergeIndex(indexUrl(shard), { baseUrl: "/" });
   return { pagefind, vocabularyLengths: new Set(vocabulary) };
 }
 
