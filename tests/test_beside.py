@@ -5,7 +5,6 @@ import multiprocessing.connection
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from harvester import beside
 from harvester.beside import Beside
 from harvester.errors import KbError
+from waiting import eventually
 
 
 @pytest.fixture(params=["fork", "thread"])
@@ -43,7 +43,7 @@ def test_the_signal_comes_before_the_end(mode, tmp_path):
 
     def waits_for_the_caller(signal):
         signal()
-        return _wait_for(go)
+        return eventually(go.exists)
 
     work = Beside(waits_for_the_caller)
     work.signalled()  # returns while the work goes on: it is waiting for this file
@@ -58,9 +58,9 @@ def test_a_process_that_dies_is_a_clear_error():
 
 def test_its_state_and_handles_to_wait_on_while_a_process_of_its_own_runs(mode, tmp_path):
     def goes_in_steps(signal):
-        _wait_for(tmp_path / "signal")
+        eventually((tmp_path / "signal").exists)
         signal("half way")
-        _wait_for(tmp_path / "end")
+        eventually((tmp_path / "end").exists)
 
     work = Beside(goes_in_steps)
     assert work.forked == (mode == "fork")
@@ -75,10 +75,7 @@ def test_its_state_and_handles_to_wait_on_while_a_process_of_its_own_runs(mode, 
         assert state == "half way" and multiprocessing.connection.wait(handles, timeout=0.2) == []
         (tmp_path / "end").touch()
         assert multiprocessing.connection.wait(handles, timeout=30)
-        deadline = time.monotonic() + 30
-        while work.watch() is not None and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert work.watch() is None
+        assert eventually(lambda: work.watch() is None)
     (tmp_path / "signal").touch()
     (tmp_path / "end").touch()
     work.result()
@@ -97,18 +94,7 @@ def test_a_failed_build_stops_the_process_and_what_it_started(tmp_path):
         work.signalled()
         raise RuntimeError("the build failed")
     helper = int(started.read_text())
-    deadline = time.monotonic() + 10
-    while _alive(helper) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _alive(helper)
-
-
-def _wait_for(path: Path) -> bool:
-    """Whether `path` came to exist within 30 s."""
-    deadline = time.monotonic() + 30
-    while not path.exists() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return path.exists()
+    assert eventually(lambda: not _alive(helper), seconds=10)
 
 
 def _alive(pid: int) -> bool:

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from conftest import Kb, dump_source
 from harvester.cli import cli
 from harvester.demo import DEMO_DATA
+from waiting import eventually
 
 COPIES = 40  # 9 answered demo questions each: 360 entries, a harvest of a few seconds
 
@@ -85,9 +86,7 @@ def test_two_harvests_at_once_one_exits_cleanly(tmp_path, dump):
     kb = new_workspace(tmp_path / "ws", dump)
     first = start_harvest(kb.root)
     lock = kb.root / ".kb" / "lock"
-    deadline = time.monotonic() + 30
-    while not (lock.exists() and "kb harvest" in lock.read_text()) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    eventually(lambda: lock.exists() and "kb harvest" in lock.read_text())
     assert first.poll() is None, "the first harvest ended before the second could start"
     second = subprocess.run([sys.executable, "-m", "harvester", "harvest", "--root", str(kb.root)],
                             capture_output=True, text=True)

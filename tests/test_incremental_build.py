@@ -18,6 +18,7 @@ from harvester import engine, layout_cache, machine_pages, pagefind, search, sto
 from harvester import site as site_module
 from harvester.errors import KbError
 from harvester.model import split_body
+from waiting import eventually
 
 
 @pytest.fixture
@@ -235,12 +236,12 @@ def test_no_renderer_beside_the_index_in_memory_and_one_fewer_while_it_is_writte
         def peak_held_until_the_render_waits(state):
             progress(state)
             if state == search.INDEXING:
-                _wait_for(tmp_path / "render-wants-to-start")
+                eventually((tmp_path / "render-wants-to-start").exists)
                 time.sleep(1)  # room for a wrongly started renderer to show
                 (tmp_path / "seen-at-peak").write_text(started())
 
         report = write_index(site_dir, entries, url_of, language, full, peak_held_until_the_render_waits)
-        _wait_for(index_may_end)
+        eventually(index_may_end.exists)
         return report
 
     def noting_starts(shares):
@@ -274,12 +275,6 @@ def test_no_renderer_beside_the_index_in_memory_and_one_fewer_while_it_is_writte
     assert len(list(tmp_path.glob("ended-*"))) == len(list(tmp_path.glob("started-*"))) > 2
     assert report.search.reindexed == report.search.shards
     assert (built.root / "site" / build_module.BUILD_STATE).is_file()
-
-
-def _wait_for(path: Path) -> None:
-    deadline = time.monotonic() + 30
-    while not path.exists() and time.monotonic() < deadline:
-        time.sleep(0.01)
 
 
 def test_a_renderer_error_fails_the_build_saying_what_went_wrong(built, monkeypatch):
