@@ -3,13 +3,15 @@ split in several Pagefind indexes, its filters and shareable URL, typo correctio
 incremental build that changes what search finds."""
 
 import json
+import random
 import re
+import string
 
 import pytest
 from playwright.sync_api import expect
 
 from browser import chromium, serving
-from harvester import search, store
+from harvester import pagefind, search, store
 
 pytestmark = pytest.mark.browser
 
@@ -37,13 +39,13 @@ def api(kb) -> list[dict]:
     return json.loads((kb.root / "site" / "api" / "entries.json").read_text())
 
 
-def found(page, url: str, query: str, **filters: str) -> list[str]:
+def found(page, url: str, query: str, limit: int = 50, **filters: str) -> list[str]:
     """Entry URLs (relative to the site root) the search page lists for a search."""
     return page.evaluate(
-        """async ([query, filters]) => {
+        """async ([query, filters, limit]) => {
             await window.kbSearch.ready;
-            return (await window.kbSearch.run(query, filters, 50)).map(r => r.url.replace(/^(\\.\\.\\/)+/, ""));
-        }""", [query, filters])
+            return (await window.kbSearch.run(query, filters, limit)).map(r => r.url.replace(/^(\\.\\.\\/)+/, ""));
+        }""", [query, filters, limit])
 
 
 def listed(page) -> list[str]:
@@ -172,3 +174,29 @@ def test_the_header_search_box_and_the_keyboard(sharded, browser_page):
         expect(page).not_to_have_url(url + "search/?q=vpn")
         expect(page.locator("h1")).to_contain_text("VPN")
     assert page.errors == []
+
+
+def test_a_word_finds_every_form_of_it_where_the_index_splits_its_words(sharded, browser_page):
+    # Pagefind keeps its words in chunks, each a stretch of the alphabet, and matches a query by
+    # its stem: "simulating" finds "simul" and the words it begins. Pagefind 1.4 loads only the
+    # chunk of the word as typed, so a form of it in another chunk goes unfound unless the search
+    # page loads the stem's chunk too. Here a thousand pages of made-up "simulat..." words make
+    # the chunks split between the forms; the site's search page searches that index alone.
+    forms = ["simulate", "simulated", "simulates", "simulating", "simulation", "simulations", "simulator", "simulators"]
+    rng = random.Random(0)
+    with_forms = [(f"form/{n}/", f"<html><body><h1>Page {n}</h1><p>{form}</p></body></html>")
+                  for n, form in enumerate(forms * 2)]
+    fillers = [(f"filler/{n}/", "<html><body><p>{}</p></body></html>".format(
+        " ".join("simulat" + "".join(rng.choices(string.ascii_lowercase, k=5)) for _ in range(40)))) for n in range(1000)]
+    index = sharded.root / "site" / "pagefind"
+    with pagefind.Indexer() as indexer:
+        indexer.index(with_forms + fillers, index / "split", "en")
+    assert len(list((index / "split" / "index").iterdir())) > 2
+    (index / "shards.json").write_text(json.dumps({"shards": ["split/"], "vocabulary": []}))
+
+    with serving(sharded.root / "site") as url:
+        browser_page.goto(url + "search/")
+        for query in ("simulating", "simulation", "simulate", "Simulators"):
+            assert {u for u in found(browser_page, url, query, limit=2000) if u.startswith("form/")} == \
+                {u for u, _ in with_forms}, query
+    assert browser_page.errors == []

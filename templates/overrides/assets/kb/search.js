@@ -2,6 +2,8 @@
 // a typo fallback from the site's own vocabulary, keyboard navigation and a shareable URL.
 // Plain ES module on purpose: the site must work offline, with no CDN and no build step.
 
+import { stem } from "./stem.js";
+
 const PAGE_SIZE = 10;
 const DEBOUNCE_MS = 200;
 const FILTER_NAMES = ["tag", "source", "answer", "verified"];
@@ -116,8 +118,18 @@ async function correctQuery(query, keepLast, seen) {
   return changed ? parts.join("") : null;
 }
 
+// The stems of the query's words that differ from the words, space-separated; "" if none.
+const stemsOf = (query) => [...new Set(query.toLowerCase().split(WORD_SEPARATOR)
+  .filter((word, index) => index % 2 === 0 && word && stem(word) !== word)
+  .map(stem))].join(" ");
+
 async function pagefindSearch(query, filters) {
   const { pagefind } = await ready;
+  // Pagefind 1.4 looks each word up by its stem, but in the index chunk where the word as
+  // typed would sit: where a chunk boundary falls between the two, the pages holding the word
+  // go unfound. Loading the stems' chunks first puts them in reach of the search.
+  const stems = query ? stemsOf(query) : "";
+  if (stems) await pagefind.preload(stems, { filters });
   // A null term is Pagefind's filter-only search: every page that passes the filters.
   const response = await pagefind.search(query || null, { filters });
   // Each result's page is fetched once, whether to check the words or to show it.
