@@ -1,6 +1,7 @@
 """Entries generated for the benchmarks: remixed from the real Stack Exchange dumps in
 ../shared/data/stackexchange (titles, question and answer paragraphs, code blocks and tags,
-seeded: the same N gives the same files). Used by build_scale.py, and by search_quality.py for
+seeded: the same N gives the same files), each with as many paragraphs as a real question and
+its accepted answer. Used by build_scale.py, and by search_quality.py for
 its distractors."""
 
 import functools
@@ -40,30 +41,40 @@ class Corpus:
     prose: list[tuple[str, str]]  # paragraphs that can open a post
     questions: list[tuple[str, str]]  # question paragraphs, code blocks included
     answers: list[tuple[str, str]]
+    # (question blocks, accepted answer blocks) of each real question with an accepted answer:
+    # generated entries are as long as real ones, so search ranks them against real ones fairly.
+    shapes: list[tuple[int, int]]
     tags: list[str]
     tag_cumulative: list[int]  # cumulative question counts: tags drawn as often as sites use them
 
 
 @functools.cache
 def load_corpus() -> Corpus:
-    titles, prose, questions, answers, tags = [], [], [], [], Counter()
+    titles, prose, questions, answers, shapes, tags = [], [], [], [], [], Counter()
     for posts in sorted(DUMPS.glob("*/Posts.xml")):
+        block_counts, accepted = {}, {}
         for row in rows(posts, "posts"):
             if row.get("PostTypeId") not in ("1", "2"):
                 continue
             origin = f"{posts.parent.name}/{row['Id']}"
             blocks = [(origin, block) for block in _blocks(html_to_markdown(row.get("Body", ""), None))]
             (questions if row["PostTypeId"] == "1" else answers).extend(blocks)
+            block_counts[row["Id"]] = len(blocks)
+            if row.get("AcceptedAnswerId"):
+                accepted[row["Id"]] = row["AcceptedAnswerId"]
             prose.extend(block for block in blocks if not FENCE.match(block[1]))
             if row.get("Title"):
                 titles.append((origin, row["Title"].split()))
         for row in rows(posts.with_name("Tags.xml"), "tags"):
             if int(row.get("Count", "0")) > 0:
                 tags[parse_tags(f"<{row['TagName']}>")[0]] += int(row["Count"])
+        shapes += [(max(1, block_counts[question]), max(1, block_counts[answer]))
+                   for question, answer in accepted.items() if answer in block_counts]
     if not titles:
         raise SystemExit(f"no Stack Exchange dumps found in {DUMPS}")
     names = sorted(tags)
-    return Corpus(titles, prose, questions, answers, names, list(itertools.accumulate(tags[name] for name in names)))
+    return Corpus(titles, prose, questions, answers, shapes, names,
+                  list(itertools.accumulate(tags[name] for name in names)))
 
 
 def _blocks(markdown: str) -> list[str]:
@@ -108,8 +119,9 @@ def _entry(corpus: Corpus, rng: random.Random, source: str, k: int) -> tuple[dic
     while len(tags) < count:
         tag = rng.choices(corpus.tags, cum_weights=corpus.tag_cumulative)[0]
         tags += [tag] * (tag not in tags)
-    question = [rng.choice(corpus.prose)[1]] + [block for _, block in rng.sample(corpus.questions, rng.randint(0, 2))]
-    answer = [rng.choice(corpus.prose)[1]] + [block for _, block in rng.sample(corpus.answers, rng.randint(0, 4))]
+    question_blocks, answer_blocks = rng.choice(corpus.shapes)
+    question = [rng.choice(corpus.prose)[1]] + [block for _, block in rng.sample(corpus.questions, question_blocks - 1)]
+    answer = [rng.choice(corpus.prose)[1]] + [block for _, block in rng.sample(corpus.answers, answer_blocks - 1)]
     body = ("\n\n".join(question) + "\n\n## Accepted answer {: #answer .kb-answer .kb-accepted }\n\n"
             + "\n\n".join(answer) + "\n")
     asked = START + timedelta(seconds=rng.randrange(3 * 365 * 86400))
