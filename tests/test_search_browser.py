@@ -200,3 +200,26 @@ def test_a_word_finds_every_form_of_it_where_the_index_splits_its_words(sharded,
             assert {u for u in found(browser_page, url, query, limit=2000) if u.startswith("form/")} == \
                 {u for u, _ in with_forms}, query
     assert browser_page.errors == []
+
+
+def test_the_entry_about_the_words_ranks_above_entries_that_mention_them_in_passing(sharded, browser_page):
+    # Forty short entries have the three words in their titles, one long entry is about them.
+    # Scored by how often the words come for a page's length (Pagefind's default), the short
+    # ones win; the search page weighs how often the words come at all.
+    about = ("<h1>Why can't quantum annealing be described by a gate model?</h1>"
+             "<p>Quantum annealing evolves a Hamiltonian slowly, while the gate model applies discrete gates. "
+             "An annealer has no gate set: annealing schedules replace gates, and any annealing run would need "
+             "many gates to simulate. Adiabatic quantum computation is equivalent to the gate model, but "
+             "quantum annealing hardware is restricted to stoquastic Hamiltonians, so no gate model "
+             "description of annealing in practice. " + "Other text about qubits and couplers. " * 30 + "</p>")
+    passing = [(f"passing/{n}/", f"<html><body><h1>Which gate does annealing quantum hardware use, case {n}?</h1>"
+                f"<p>See the vendor's manual, chapter {n}.</p></body></html>") for n in range(40)]
+    index = sharded.root / "site" / "pagefind"
+    with pagefind.Indexer() as indexer:
+        indexer.index([("about/", f"<html><body>{about}</body></html>"), *passing], index / "ranked", "en")
+    (index / "shards.json").write_text(json.dumps({"shards": ["ranked/"], "vocabulary": []}))
+
+    with serving(sharded.root / "site") as url:
+        browser_page.goto(url + "search/")
+        assert "about/" in found(browser_page, url, "quantum gate annealing", limit=5)
+    assert browser_page.errors == []
