@@ -41,13 +41,19 @@ QUERY_BUDGET = 300_000
 FIXED_BYTES, ENTRY_BYTES, INDEX_BYTES = 85_000, 7.2, 38_000
 MIN_SHARD = 2500
 SHARD_SIZE = 10000
-FORMAT = 1  # bump when the records change shape: every index is rebuilt
+FORMAT = 2  # bump when the records change shape: every index is rebuilt
 # What `write` reports: Pagefind has read an index's pages and builds the whole index in
 # memory, its memory's peak (as it will again for each index after it); or it writes the last
 # index it rebuilds, every peak behind it.
 INDEXING, PEAKS_PASSED = "indexing", "peaks passed"
 _WORD = re.compile(r"[^\W_]+")
 _TAG = re.compile(r"<[^>]+>")
+# Pagefind indexes words joined by a hyphen as the whole and as each part ("tcp-ip": "tcpip",
+# "tcp" and "ip"), but words joined by another dash or a slash only as the whole
+# ("known/unknown": "knownunknown"), which no search for a later part finds. Numbers alone
+# are left as they are: "3/4" is a fraction, not two words.
+_DASH_OR_SLASH = "[/\u2010-\u2015\u2212\ufe58\ufe63\uff0d]"
+_JOINED = re.compile(rf"(?<=[^\W_]){_DASH_OR_SLASH}(?=[^\W\d_])|(?<=[^\W\d_]){_DASH_OR_SLASH}(?=[^\W_])")
 
 
 @dataclass(frozen=True)
@@ -66,20 +72,27 @@ class Record:
 
 
 def record(entry: Entry, url: str) -> Record:
-    """Title (weighted as a heading), tags, question and chosen answer as text, and the
-    filters; none of the page's chrome."""
+    """Title (weighted as a heading, and shown as written), tags, question and chosen answer
+    as text, and the filters; none of the page's chrome."""
     question, answer = split_body(entry.body)
     filter_elements = "".join(
         f'<span data-pagefind-filter="{html.escape(name)}:{html.escape(value)}"></span>'
         for name, values in _filters(entry).items() for value in values
     )
     page = (
-        f"<html><body><h1 data-pagefind-meta=\"title\">{html.escape(entry.title)}</h1>"
-        f"<h3>{html.escape(' '.join(entry.tags))}</h3>"
-        f"<p>{html.escape(plain_text(question))}</p><p>{html.escape(plain_text(answer))}</p>"
+        f"<html><body><meta data-pagefind-meta=\"title[content]\" content=\"{html.escape(entry.title)}\">"
+        f"<h1>{_indexed(entry.title)}</h1><h3>{html.escape(' '.join(entry.tags))}</h3>"
+        f"<p>{_indexed(plain_text(question))}</p><p>{_indexed(plain_text(answer))}</p>"
         f"{filter_elements}</body></html>"
     )
     return Record(url, page)
+
+
+def _indexed(text: str) -> str:
+    """`text` as HTML, its words joined by a dash or a slash joined by a hyphen instead, which
+    Pagefind indexes part by part too (an excerpt shows "known-unknown"; the title is shown as
+    written)."""
+    return html.escape(_JOINED.sub("-", text))
 
 
 def _filters(entry: Entry) -> dict[str, list[str]]:

@@ -324,7 +324,8 @@ def test_the_index_says_when_pagefind_reads_each_index_and_when_its_peaks_are_be
 def test_the_search_record_holds_the_answer_not_the_page_chrome(built):
     entry = next(e for e in store.load_all(built.root) if e.tags)
     record = search.record(entry, "entries/x/").html
-    assert f'data-pagefind-meta="title">{html.escape(entry.title)}</h1>' in record
+    assert f'data-pagefind-meta="title[content]" content="{html.escape(entry.title)}">' in record
+    assert f"<h1>{html.escape(entry.title)}</h1>" in record  # weighted as a heading
     assert 'data-pagefind-filter="answer:accepted"' in record or 'data-pagefind-filter="answer:top-voted"' in record
     assert all(f'data-pagefind-filter="tag:{tag}"' in record for tag in entry.tags)
     assert "View the original thread" not in record and "](http" not in record

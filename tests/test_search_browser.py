@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from browser import chromium, serving
+from conftest import dump_source, edit_post
 from harvester import pagefind, search, store
 
 pytestmark = pytest.mark.browser
@@ -222,4 +223,23 @@ def test_the_entry_about_the_words_ranks_above_entries_that_mention_them_in_pass
     with serving(sharded.root / "site") as url:
         browser_page.goto(url + "search/")
         assert "about/" in found(browser_page, url, "quantum gate annealing", limit=5)
+    assert browser_page.errors == []
+
+
+def test_each_word_joined_by_a_dash_or_a_slash_is_found_and_the_title_shown_as_written(kb, demo_dump, browser_page):
+    # Pagefind splits words at a hyphen only: "known/unknown" was indexed as "knownunknown" alone.
+    title = "Bernstein–Vazirani circuits on known/unknown hosts"
+    edit_post(demo_dump, "1", Title=title, Body="<p>The output lands in /var/log/syslog, 3/4 of the time.</p>")
+    kb.set_sources(dump_source(demo_dump, name="acme", site_url="https://qa.acme.example"))
+    kb("harvest")
+    kb("approve", "--all", "--by", "ana")
+    kb("build")
+    entry_url = next(r["url"] for r in api(kb) if r["title"] == title)
+
+    with serving(kb.root / "site") as url:
+        browser_page.goto(url + "search/?q=vazirani")
+        assert listed(browser_page)[0] == entry_url
+        expect(browser_page.locator("[data-search-results] a").first).to_have_text(title)
+        for query in ("bernstein vazirani", "Bernstein–Vazirani", "unknown", "known/unknown", "syslog"):
+            assert found(browser_page, url, query)[:1] == [entry_url], query
     assert browser_page.errors == []
