@@ -1,8 +1,7 @@
 """Entries generated for the benchmarks: remixed from the real Stack Exchange dumps in
 ../shared/data/stackexchange (titles, question and answer paragraphs, code blocks and tags,
 seeded: the same N gives the same files), each with as many paragraphs as a real question and
-its accepted answer. Used by build_scale.py, and by search_quality.py for
-its distractors."""
+its accepted answer. Used by build_scale.py, and by search_quality.py for its distractors."""
 
 import functools
 import itertools
