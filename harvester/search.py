@@ -89,9 +89,8 @@ def record(entry: Entry, url: str) -> Record:
 
 
 def _indexed(text: str) -> str:
-    """`text` as HTML, its words joined by a dash or a slash joined by a hyphen instead, which
-    Pagefind indexes part by part too (an excerpt shows "known-unknown"; the title is shown as
-    written)."""
+    """`text` as HTML, with a hyphen for each dash or slash between words, so that Pagefind
+    indexes each part too (an excerpt shows "known-unknown"; the title is shown as written)."""
     return html.escape(_JOINED.sub("-", text))
 
 
