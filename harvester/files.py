@@ -14,15 +14,16 @@ os.umask(_UMASK)
 NEW_FILE_MODE = 0o666 & ~_UMASK
 
 
-def write_atomic(path: Path, text: str, durable: bool = True) -> bool:
-    """Write `text` to `path` unless it already holds exactly that; return whether it wrote.
+def write_atomic(path: Path, text: str | bytes, durable: bool = True) -> bool:
+    """Write `text` (UTF-8 encoded) or bytes to `path` unless it already holds exactly that;
+    return whether it wrote.
 
     Skipping identical content keeps re-runs byte-for-byte no-ops (and mtimes untouched,
     which the incremental site build relies on). `durable=False` skips the flushes to disk,
     for files derived from others that the next run compares and rewrites anyway: a reader
     still never sees half a file, but a power cut may lose the newest version.
     """
-    data = text.encode("utf-8")
+    data = text if isinstance(text, bytes) else text.encode("utf-8")
     try:
         if path.read_bytes() == data:
             return False

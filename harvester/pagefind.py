@@ -23,6 +23,7 @@ from pathlib import Path
 import cbor2
 
 from harvester.errors import KbError
+from harvester.files import write_atomic
 
 WRITE_BYTES = 1 << 20  # pages go to the indexer in writes of this size (see _add_all)
 WRITE_WAIT_SECONDS = 60  # for Pagefind to finish writing an index's files
@@ -44,14 +45,39 @@ def files_in_use(folder: Path) -> set[str]:
             used.add(meta)
             if language.get("wasm"):
                 used.add(f"wasm.{language['wasm']}.pagefind")
-            data = gzip.decompress((folder / meta).read_bytes()).removeprefix(METADATA_SIGNATURE)
-            _version, pages, word_chunks, filters, *_ = cbor2.loads(data)
+            _version, pages, word_chunks, filters, *_ = _read_cbor(folder / meta)
             used.update(f"fragment/{page[0]}.pf_fragment" for page in pages)
             used.update(f"index/{chunk[2]}.pf_index" for chunk in word_chunks)
             used.update(f"filter/{chunk[1]}.pf_filter" for chunk in filters)
     except (OSError, ValueError, KeyError, TypeError, IndexError, EOFError, cbor2.CBORDecodeError) as exc:
         raise KbError(f"search index: cannot read the index Pagefind {version()} wrote in {folder}: {exc}") from None
     return used
+
+
+def exact_chunk_ranges(folder: Path) -> None:
+    """Give each word chunk of the index in `folder` its first and last word as its range.
+
+    Pagefind 1.4 stores each range trimmed to the shortest prefixes that tell neighbouring
+    chunks apart, and the search looks a word up in the chunk whose range holds it. A trimmed
+    range can hold none of its own words ("npa" to "n" where the last word is "n⟩"; "needl"
+    to "ne", ending in "next"), and in a query of several words a word whose chunk is not
+    found that way is silently dropped (Pagefind's pull request 996, released in 1.5). The
+    metadata stays the same size: its page list outweighs the ranges."""
+    try:
+        entry = json.loads((folder / "pagefind-entry.json").read_text(encoding="utf-8"))
+        for language in entry["languages"].values():
+            path = folder / f"pagefind.{language['hash']}.pf_meta"
+            meta = _read_cbor(path)
+            for chunk in meta[2]:
+                words = [word for word, *_ in _read_cbor(folder / "index" / f"{chunk[2]}.pf_index")[0]]
+                chunk[0], chunk[1] = min(words), max(words)
+            write_atomic(path, gzip.compress(METADATA_SIGNATURE + cbor2.dumps(meta), mtime=0))
+    except (OSError, ValueError, KeyError, TypeError, IndexError, EOFError, cbor2.CBORDecodeError) as exc:
+        raise KbError(f"search index: cannot read the index Pagefind {version()} wrote in {folder}: {exc}") from None
+
+
+def _read_cbor(path: Path):
+    return cbor2.loads(gzip.decompress(path.read_bytes()).removeprefix(METADATA_SIGNATURE))
 
 
 def _unfinished(folder: Path) -> list[str]:

@@ -133,6 +133,7 @@ def write(site_dir: Path, entries: list[Entry], url_of: Callable[[str], str], la
         # Pagefind may still be writing files when it replies that it wrote them: only once it
         # has exited are they all there to be read.
         for number in stale:
+            pagefind.exact_chunk_ranges(folder / str(number))
             _keep_files_in_use(folder / str(number), words[number])
     else:
         progress(PEAKS_PASSED)

@@ -6,7 +6,9 @@ import html
 import json
 import math
 import os
+import random
 import re
+import string
 import time
 from pathlib import Path
 
@@ -17,7 +19,8 @@ from harvester import build as build_module
 from harvester import engine, layout_cache, machine_pages, pagefind, search, store, templating
 from harvester import site as site_module
 from harvester.errors import KbError
-from harvester.model import split_body
+from harvester.model import Entry, split_body
+from pagefind_index import chunks
 from waiting import eventually
 
 
@@ -429,6 +432,18 @@ def test_a_layout_stopped_half_way_is_not_trusted(built, monkeypatch):
     monkeypatch.undo()
     built("build")
     assert "Half way." in (built.root / "site" / record["url"] / "index.html").read_text()
+
+
+def test_each_index_stores_its_chunks_first_and_last_words(built, tmp_path):
+    # Pagefind trims them to short prefixes that its search can then fail to match (pagefind.py).
+    rng = random.Random(0)
+    model = store.load_all(built.root)[0]
+    entries = [Entry({**model.meta, "id": f"acme:{n}"}, " ".join("".join(
+        rng.choices(string.ascii_lowercase, k=rng.randint(3, 12))) for _ in range(60))) for n in range(400)]
+    search.write(tmp_path, entries, lambda entry_id: f"entries/{entry_id}/", "en")
+    stored = [chunk for shard in (tmp_path / search.SEARCH_DIR).glob("[0-9]*") for chunk in chunks(shard)]
+    assert len(stored) > 2
+    assert [(start, end) for start, end, _ in stored] == [(min(words), max(words)) for *_, words in stored]
 
 
 def test_a_rebuilt_index_keeps_exactly_the_files_it_uses(built):

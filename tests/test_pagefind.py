@@ -1,11 +1,14 @@
 """kb's client for Pagefind's indexer: every page sent arrives, and a refusal is a clear error."""
 
 import json
+import random
+import string
 
 import pytest
 
 from harvester import pagefind
 from harvester.errors import KbError
+from pagefind_index import chunks
 
 
 def pages(count: int) -> list[tuple[str, str]]:
@@ -90,3 +93,18 @@ def test_a_broken_file_left_by_a_stopped_run_is_written_again(tmp_path):
     with pagefind.Indexer() as indexer:
         indexer.index(pages(40), folder, "en")
     assert (folder / fragment).read_bytes() == whole
+
+
+def test_each_chunk_range_is_made_its_first_and_last_word(tmp_path):
+    folder, rng = tmp_path / "a", random.Random(0)
+    with pagefind.Indexer() as indexer:
+        indexer.index([(f"p/{n}/", "<html><body><p>{}</p></body></html>".format(
+            " ".join("".join(rng.choices(string.ascii_lowercase, k=rng.randint(3, 12))) for _ in range(10))))
+            for n in range(2000)], folder, "en")
+    stored = chunks(folder)
+    exact = [(min(words), max(words)) for *_, words in stored]
+    assert len(stored) > 2 and [(start, end) for start, end, _ in stored] != exact  # Pagefind trims them
+    for _ in range(2):  # and again over itself, which changes nothing
+        pagefind.exact_chunk_ranges(folder)
+        assert [(start, end) for start, end, _ in chunks(folder)] == exact
+    assert pagefind.files_in_use(folder) >= {f"index/{path.name}" for path in (folder / "index").iterdir()}

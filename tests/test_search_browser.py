@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from browser import chromium, serving
 from conftest import dump_source, edit_post
 from harvester import pagefind, search, store
+from pagefind_index import chunks, pages_by_word
 
 pytestmark = pytest.mark.browser
 
@@ -242,4 +243,35 @@ def test_each_word_joined_by_a_dash_or_a_slash_is_found_and_the_title_shown_as_w
         expect(browser_page.locator("[data-search-results] a").first).to_have_text(title)
         for query in ("bernstein vazirani", "Bernstein–Vazirani", "unknown", "known/unknown", "syslog"):
             assert found(browser_page, url, query)[:1] == [entry_url], query
+    assert browser_page.errors == []
+
+
+def test_every_word_finds_its_pages_alone_and_beside_another_word(sharded, browser_page):
+    # Pagefind 1.4 stores each chunk's range trimmed ("needl" to "ne", for a chunk ending in
+    # "next"), looks a word up in the chunk whose range holds it, and drops from a query of
+    # several words a word it finds no chunk for that way. kb stores exact ranges and the page
+    # loads each word's chunk on its own. Made-up words on 1,500 pages, all with "common", make
+    # dozens of chunks; the words at either end of each are searched, alone and with "common".
+    rng = random.Random(1)
+    made_up = sorted({"".join(rng.choice("bdfgkmnprtvz") + rng.choice("aiou") for _ in range(rng.randint(2, 4)))
+                      + rng.choice("bdgkmnprt") for _ in range(8000)})
+    pages = [(f"page/{n}/", "<html><body><p>common {}</p></body></html>".format(" ".join(rng.sample(made_up, 30))))
+             for n in range(1500)]
+    index = sharded.root / "site" / "pagefind"
+    with pagefind.Indexer() as indexer:
+        indexer.index(pages, index / "words", "en")
+    stored = chunks(index / "words")
+    pagefind.exact_chunk_ranges(index / "words")
+    (index / "shards.json").write_text(json.dumps({"shards": ["words/"], "vocabulary": []}))
+    on_pages = pages_by_word(index / "words")
+    ends = [word for *_, words in stored for word in (words[0], words[-1]) if word in made_up]
+    assert len(stored) > 5 and any(not start <= word <= end for start, end, words in stored for word in words)
+
+    with serving(sharded.root / "site") as url:
+        for word in ends:
+            # Pagefind matches the words a query word begins too ("gagir" finds "gagirom").
+            expected = {u.lstrip("/") for indexed, urls in on_pages.items() if indexed.startswith(word) for u in urls}
+            for query in (word, f"common {word}"):
+                browser_page.goto(url + "search/")  # afresh: no chunk loaded by an earlier query
+                assert set(found(browser_page, url, query, limit=100)) == expected, query
     assert browser_page.errors == []

@@ -1,18 +1,16 @@
 """The search page's stemmer stems words as Pagefind does: Pagefind's own index, one page per
 word, says what each word's stem is, and Chromium runs the page's stem.js on the same words."""
 
-import gzip
-import json
 import re
 from pathlib import Path
 
-import cbor2
 import pytest
 from defusedxml import ElementTree
 
 from browser import chromium, serving
 from conftest import QC_DUMP
 from harvester import pagefind
+from pagefind_index import pages_by_word
 
 pytestmark = pytest.mark.browser
 
@@ -45,22 +43,7 @@ def pagefind_stems(words: list[str], folder: Path) -> dict[str, str]:
     with pagefind.Indexer() as indexer:
         indexer.index([(f"/{n}/", f"<html><body><p>{word}</p></body></html>") for n, word in enumerate(words)],
                       folder, "en")
-
-    def read(path: Path):
-        return cbor2.loads(gzip.decompress(path.read_bytes()).removeprefix(pagefind.METADATA_SIGNATURE))
-
-    entry = json.loads((folder / "pagefind-entry.json").read_text())
-    [language] = entry["languages"].values()
-    _version, pages, chunks, *_ = read(folder / f"pagefind.{language['hash']}.pf_meta")
-    # Pages are numbered by their place in the metadata, not in the order they were sent.
-    page_words = [words[int(json.loads(gzip.decompress((folder / "fragment" / f"{page[0]}.pf_fragment").read_bytes())
-                                       .removeprefix(pagefind.METADATA_SIGNATURE))["url"].strip("/"))]
-                  for page in pages]
-    stems = {}
-    for chunk in chunks:
-        for indexed, word_pages, *_ in read(folder / "index" / f"{chunk[2]}.pf_index")[0]:
-            for page in word_pages:
-                stems[page_words[page[0]]] = indexed
+    stems = {words[int(url.strip("/"))]: indexed for indexed, urls in pages_by_word(folder).items() for url in urls}
     assert len(stems) == len(words), "every page holds one word"
     return stems
 

@@ -126,18 +126,21 @@ async function correctQuery(query, keepLast, seen) {
   return changed ? parts.join("") : null;
 }
 
-// The stems of the query's words that differ from the words, space-separated; "" if none.
-const stemsOf = (query) => [...new Set(query.toLowerCase().split(WORD_SEPARATOR)
-  .filter((word, index) => index % 2 === 0 && word && stem(word) !== word)
-  .map(stem))].join(" ");
+// The words Pagefind makes of a query: lower-cased, punctuation dropped, split at spaces.
+const pagefindWords = (query) => query.toLowerCase().replace(/\p{P}/gu, "").split(/\s+/).filter(Boolean);
 
 async function pagefindSearch(query, filters) {
   const { pagefind } = await ready;
-  // Pagefind 1.4 looks each word up by its stem, but in the index chunk where the word as
-  // typed would sit: where a chunk boundary falls between the two, the pages holding the word
-  // go unfound. Loading the stems' chunks first puts them in reach of the search.
-  const stems = query ? stemsOf(query) : "";
-  if (stems) await pagefind.preload(stems, { filters });
+  // Pagefind 1.4 loads the index chunk of each query word as typed, then looks up its stem:
+  // where a chunk boundary falls between the two ("simulating" is indexed as "simul"), pages
+  // holding the word go unfound. And when it finds no chunk for a word at first, it looks
+  // again more loosely only if no other word of the query had one: otherwise the word is
+  // silently dropped. Loading the chunks of each word and of its stem, one word at a time,
+  // gets every word its chunk (Pagefind's pull request 996, released in 1.5, fixed both).
+  if (query) {
+    const terms = new Set(pagefindWords(query).flatMap((word) => [word, stem(word)]));
+    await Promise.all([...terms].map((term) => pagefind.preload(term, { filters })));
+  }
   // A null term is Pagefind's filter-only search: every page that passes the filters.
   const response = await pagefind.search(query || null, { filters });
   // Each result's page is fetched once, whether to check the words or to show it.

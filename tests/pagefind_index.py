@@ -1,0 +1,36 @@
+"""What a Pagefind index holds, read from its files: each chunk's stored range and words, and
+the pages each word is on."""
+
+import gzip
+import json
+from pathlib import Path
+
+import cbor2
+
+from harvester import pagefind
+
+
+def read(path: Path):
+    return cbor2.loads(gzip.decompress(path.read_bytes()).removeprefix(pagefind.METADATA_SIGNATURE))
+
+
+def _metadata(folder: Path) -> list:
+    entry = json.loads((folder / "pagefind-entry.json").read_text())
+    [language] = entry["languages"].values()
+    return read(folder / f"pagefind.{language['hash']}.pf_meta")
+
+
+def chunks(folder: Path) -> list[tuple[str, str, list[str]]]:
+    """(range start, range end, words) of each word chunk, in the metadata's order."""
+    return [(start, end, [word for word, *_ in read(folder / "index" / f"{name}.pf_index")[0]])
+            for start, end, name in _metadata(folder)[2]]
+
+
+def pages_by_word(folder: Path) -> dict[str, set[str]]:
+    """{indexed word: the URLs of the pages it is on}."""
+    # A chunk numbers pages by their place in the metadata, not in the order they were sent.
+    urls = [json.loads(gzip.decompress((folder / "fragment" / f"{page[0]}.pf_fragment").read_bytes())
+                       .removeprefix(pagefind.METADATA_SIGNATURE))["url"] for page in _metadata(folder)[1]]
+    return {word: {urls[page[0]] for page in word_pages}
+            for *_, name in _metadata(folder)[2]
+            for word, word_pages, *_ in read(folder / "index" / f"{name}.pf_index")[0]}
