@@ -17,8 +17,8 @@ const WORD_SEPARATOR = /([^\p{L}\p{N}]+)/u;
 // "difference"), above the entry that is about them. Weighing mostly how often the words come
 // at all, exact words far above longer ones, puts the right entry in the top 5 more often, on
 // real questions among 20,000 entries (plain title words 72 % instead of 32, plural or
-// singular 90 % instead of 71) and among the 389 real ones alone (91 and 99 % instead of 80
-// and 98): see benchmarks/search_quality.py.
+// singular 90 % instead of 71) and among the 389 real ones alone (91 and 99 % instead of 77
+// and 94), 100 questions each: see benchmarks/search_quality.py.
 const RANKING = { termFrequency: 0.1, termSimilarity: 8 };
 const INDEX_UNAVAILABLE =
   "Search index not available. If you opened this page as a file, serve the site over HTTP " +
