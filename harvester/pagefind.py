@@ -18,6 +18,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import cbor2
@@ -37,20 +38,16 @@ def files_in_use(folder: Path) -> set[str]:
     script, its WebAssembly and, as each language's metadata lists them, the page fragments,
     word chunks and filter chunks. Not Pagefind's own search UIs: the site has its own search
     page."""
-    try:
-        entry = json.loads((folder / "pagefind-entry.json").read_text(encoding="utf-8"))
-        used = {"pagefind-entry.json", "pagefind.js", "wasm.unknown.pagefind"}
-        for language in entry["languages"].values():
-            meta = f"pagefind.{language['hash']}.pf_meta"
+    used = {"pagefind-entry.json", "pagefind.js", "wasm.unknown.pagefind"}
+    with _reading(folder):
+        for language, meta in _languages(folder):
             used.add(meta)
             if language.get("wasm"):
                 used.add(f"wasm.{language['wasm']}.pagefind")
-            _version, pages, word_chunks, filters, *_ = _read_cbor(folder / meta)
+            _version, pages, word_chunks, filters, *_ = read_compressed(folder / meta)
             used.update(f"fragment/{page[0]}.pf_fragment" for page in pages)
             used.update(f"index/{chunk[2]}.pf_index" for chunk in word_chunks)
             used.update(f"filter/{chunk[1]}.pf_filter" for chunk in filters)
-    except (OSError, ValueError, KeyError, TypeError, IndexError, EOFError, cbor2.CBORDecodeError) as exc:
-        raise KbError(f"search index: cannot read the index Pagefind {version()} wrote in {folder}: {exc}") from None
     return used
 
 
@@ -63,21 +60,34 @@ def exact_chunk_ranges(folder: Path) -> None:
     to "ne", ending in "next"), and in a query of several words a word whose chunk is not
     found that way is silently dropped (Pagefind's pull request 996, released in 1.5). The
     metadata stays the same size: its page list outweighs the ranges."""
-    try:
-        entry = json.loads((folder / "pagefind-entry.json").read_text(encoding="utf-8"))
-        for language in entry["languages"].values():
-            path = folder / f"pagefind.{language['hash']}.pf_meta"
-            meta = _read_cbor(path)
-            for chunk in meta[2]:
-                words = [word for word, *_ in _read_cbor(folder / "index" / f"{chunk[2]}.pf_index")[0]]
+    with _reading(folder):
+        for _language, meta in _languages(folder):
+            metadata = read_compressed(folder / meta)
+            for chunk in metadata[2]:
+                words = [word for word, *_ in read_compressed(folder / "index" / f"{chunk[2]}.pf_index")[0]]
                 chunk[0], chunk[1] = min(words), max(words)
-            write_atomic(path, gzip.compress(METADATA_SIGNATURE + cbor2.dumps(meta), mtime=0))
+            write_atomic(folder / meta, gzip.compress(METADATA_SIGNATURE + cbor2.dumps(metadata), mtime=0))
+
+
+def read_compressed(path: Path):
+    """One of Pagefind's compressed files (metadata, word chunk, filter chunk), decoded."""
+    return cbor2.loads(gzip.decompress(path.read_bytes()).removeprefix(METADATA_SIGNATURE))
+
+
+def _languages(folder: Path) -> Iterator[tuple[dict, str]]:
+    """Each language of the index in `folder`, with the name of its metadata file."""
+    entry = json.loads((folder / "pagefind-entry.json").read_text(encoding="utf-8"))
+    for language in entry["languages"].values():
+        yield language, f"pagefind.{language['hash']}.pf_meta"
+
+
+@contextmanager
+def _reading(folder: Path) -> Iterator[None]:
+    """Turns a missing or malformed file of the index in `folder` into an error naming it."""
+    try:
+        yield
     except (OSError, ValueError, KeyError, TypeError, IndexError, EOFError, cbor2.CBORDecodeError) as exc:
         raise KbError(f"search index: cannot read the index Pagefind {version()} wrote in {folder}: {exc}") from None
-
-
-def _read_cbor(path: Path):
-    return cbor2.loads(gzip.decompress(path.read_bytes()).removeprefix(METADATA_SIGNATURE))
 
 
 def _unfinished(folder: Path) -> list[str]:
@@ -85,8 +95,7 @@ def _unfinished(folder: Path) -> list[str]:
     each language's metadata, then the files the metadata lists. All but the entry file and
     the script are gzip streams, whose trailer tells a whole one."""
     try:
-        entry = json.loads((folder / "pagefind-entry.json").read_text(encoding="utf-8"))
-        metadata = [f"pagefind.{language['hash']}.pf_meta" for language in entry["languages"].values()]
+        metadata = [meta for _language, meta in _languages(folder)]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return ["pagefind-entry.json"]
     broken = [name for name in metadata if not _whole(folder / name)]

@@ -1,17 +1,19 @@
 """What a Pagefind index holds, read from its files: each chunk's stored range and words, and
-the pages each word is on."""
+the pages each word is on; and made-up words to fill one."""
 
 import gzip
 import json
+import random
+import string
 from pathlib import Path
 
-import cbor2
-
 from harvester import pagefind
+from harvester.pagefind import read_compressed as read
 
 
-def read(path: Path):
-    return cbor2.loads(gzip.decompress(path.read_bytes()).removeprefix(pagefind.METADATA_SIGNATURE))
+def made_up_word(rng: random.Random) -> str:
+    """3 to 12 random letters: words enough make an index of several chunks."""
+    return "".join(rng.choices(string.ascii_lowercase, k=rng.randint(3, 12)))
 
 
 def _metadata(folder: Path) -> list:

@@ -8,7 +8,6 @@ import math
 import os
 import random
 import re
-import string
 import time
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from harvester import engine, layout_cache, machine_pages, pagefind, search, sto
 from harvester import site as site_module
 from harvester.errors import KbError
 from harvester.model import Entry, split_body
-from pagefind_index import chunks
+from pagefind_index import chunks, made_up_word
 from waiting import eventually
 
 
@@ -438,8 +437,8 @@ def test_each_index_stores_its_chunks_first_and_last_words(built, tmp_path):
     # Pagefind trims them to short prefixes that its search can then fail to match (pagefind.py).
     rng = random.Random(0)
     model = store.load_all(built.root)[0]
-    entries = [Entry({**model.meta, "id": f"acme:{n}"}, " ".join("".join(
-        rng.choices(string.ascii_lowercase, k=rng.randint(3, 12))) for _ in range(60))) for n in range(400)]
+    entries = [Entry({**model.meta, "id": f"acme:{n}"}, " ".join(made_up_word(rng) for _ in range(60)))
+               for n in range(400)]
     search.write(tmp_path, entries, lambda entry_id: f"entries/{entry_id}/", "en")
     stored = [chunk for shard in (tmp_path / search.SEARCH_DIR).glob("[0-9]*") for chunk in chunks(shard)]
     assert len(stored) > 2

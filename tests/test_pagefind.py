@@ -2,13 +2,12 @@
 
 import json
 import random
-import string
 
 import pytest
 
 from harvester import pagefind
 from harvester.errors import KbError
-from pagefind_index import chunks
+from pagefind_index import chunks, made_up_word
 
 
 def pages(count: int) -> list[tuple[str, str]]:
@@ -99,7 +98,7 @@ def test_each_chunk_range_is_made_its_first_and_last_word(tmp_path):
     folder, rng = tmp_path / "a", random.Random(0)
     with pagefind.Indexer() as indexer:
         indexer.index([(f"p/{n}/", "<html><body><p>{}</p></body></html>".format(
-            " ".join("".join(rng.choices(string.ascii_lowercase, k=rng.randint(3, 12))) for _ in range(10))))
+            " ".join(made_up_word(rng) for _ in range(10))))
             for n in range(2000)], folder, "en")
     stored = chunks(folder)
     exact = [(min(words), max(words)) for *_, words in stored]

@@ -6,6 +6,7 @@ import json
 import random
 import re
 import string
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -48,6 +49,16 @@ def found(page, url: str, query: str, limit: int = 50, **filters: str) -> list[s
             await window.kbSearch.ready;
             return (await window.kbSearch.run(query, filters, limit)).map(r => r.url.replace(/^(\\.\\.\\/)+/, ""));
         }""", [query, filters, limit])
+
+
+def searched_alone(site: Path, name: str, pages: list[tuple[str, str]]) -> Path:
+    """Index `pages` ([(url, html)]) as the one index the site's search page searches, with no
+    typo corrections; return its folder."""
+    folder = site / "pagefind" / name
+    with pagefind.Indexer() as indexer:
+        indexer.index(pages, folder, "en")
+    (site / "pagefind" / "shards.json").write_text(json.dumps({"shards": [f"{name}/"], "vocabulary": []}))
+    return folder
 
 
 def listed(page) -> list[str]:
@@ -190,11 +201,8 @@ def test_a_word_finds_every_form_of_it_where_the_index_splits_its_words(sharded,
                   for n, form in enumerate(forms * 2)]
     fillers = [(f"filler/{n}/", "<html><body><p>{}</p></body></html>".format(
         " ".join("simulat" + "".join(rng.choices(string.ascii_lowercase, k=5)) for _ in range(40)))) for n in range(1000)]
-    index = sharded.root / "site" / "pagefind"
-    with pagefind.Indexer() as indexer:
-        indexer.index(with_forms + fillers, index / "split", "en")
-    assert len(list((index / "split" / "index").iterdir())) > 2
-    (index / "shards.json").write_text(json.dumps({"shards": ["split/"], "vocabulary": []}))
+    index = searched_alone(sharded.root / "site", "split", with_forms + fillers)
+    assert len(list((index / "index").iterdir())) > 2
 
     with serving(sharded.root / "site") as url:
         browser_page.goto(url + "search/")
@@ -216,10 +224,7 @@ def test_the_entry_about_the_words_ranks_above_entries_that_mention_them_in_pass
              "description of annealing in practice. " + "Other text about qubits and couplers. " * 30 + "</p>")
     passing = [(f"passing/{n}/", f"<html><body><h1>Which gate does annealing quantum hardware use, case {n}?</h1>"
                 f"<p>See the vendor's manual, chapter {n}.</p></body></html>") for n in range(40)]
-    index = sharded.root / "site" / "pagefind"
-    with pagefind.Indexer() as indexer:
-        indexer.index([("about/", f"<html><body>{about}</body></html>"), *passing], index / "ranked", "en")
-    (index / "shards.json").write_text(json.dumps({"shards": ["ranked/"], "vocabulary": []}))
+    searched_alone(sharded.root / "site", "ranked", [("about/", f"<html><body>{about}</body></html>"), *passing])
 
     with serving(sharded.root / "site") as url:
         browser_page.goto(url + "search/")
@@ -257,13 +262,10 @@ def test_every_word_finds_its_pages_alone_and_beside_another_word(sharded, brows
                       + rng.choice("bdgkmnprt") for _ in range(8000)})
     pages = [(f"page/{n}/", "<html><body><p>common {}</p></body></html>".format(" ".join(rng.sample(made_up, 30))))
              for n in range(1500)]
-    index = sharded.root / "site" / "pagefind"
-    with pagefind.Indexer() as indexer:
-        indexer.index(pages, index / "words", "en")
-    stored = chunks(index / "words")
-    pagefind.exact_chunk_ranges(index / "words")
-    (index / "shards.json").write_text(json.dumps({"shards": ["words/"], "vocabulary": []}))
-    on_pages = pages_by_word(index / "words")
+    index = searched_alone(sharded.root / "site", "words", pages)
+    stored = chunks(index)
+    pagefind.exact_chunk_ranges(index)
+    on_pages = pages_by_word(index)
     ends = [word for *_, words in stored for word in (words[0], words[-1]) if word in made_up]
     assert len(stored) > 5 and any(not start <= word <= end for start, end, words in stored for word in words)
 
