@@ -6,9 +6,10 @@ Entries are remixed from the real Stack Exchange dumps (see generated_entries.py
 `kb build`: wall time and CPU time (every process of the build, Pagefind's too), and in a second
 run, peak memory of the whole process tree (summed Pss, sampled every 50 ms), site size, median
 entry page, search index; then a rebuild after one entry changed (and whether a search for the
-word it gained finds it); then, in headless Chromium, the bytes a search query transfers and the
-search bytes an entry page fetches (text gzipped, as static hosts serve it; Pagefind's own files
-come compressed). Unless --no-stock, the Markdown tree kb laid out is built again by
+word it gained finds it); then, in headless Chromium, the bytes a one-word search transfers (a
+word of each of the first titles: the median and the largest) and the search bytes an entry
+page fetches (text gzipped, as static hosts serve it; Pagefind's own files come compressed).
+Unless --no-stock, the Markdown tree kb laid out is built again by
 `mkdocs build` with the stock search plugin, and measured the same way.
 """
 
@@ -32,6 +33,7 @@ from generated_entries import SOURCE, generate
 
 REPO = Path(__file__).resolve().parent.parent
 FULL_BUILD = ("full build s", "full build CPU s", "full build peak MiB")  # run_measured's figures
+QUERIES = 9  # one-word queries whose bytes are measured
 NEW_WORD = "zorbliquantic"  # made up: in no dump, added to one entry before the rebuild
 STOP_WORDS = ("a an and are as at be but by can do does for from how i if in is it of on or the to what "
               "when where which who why with without you your my we this that there using use")
@@ -126,9 +128,10 @@ def rebuild_figures(args: list[str], cwd: Path | None, site: Path, markdown: Pat
     return {"rebuild s": seconds, "rebuild CPU s": cpu, "rebuild peak MiB": peak, "files written by rebuild": written}
 
 
-def browser_figures(site: Path, query: str, entry_url: str, probe: tuple[str, str] | None = None) -> dict:
-    """Bytes a query moves on the search page (when given a query), the search bytes an entry
-    page fetches; with `probe` (word, page), prints whether searching the word finds the page."""
+def browser_figures(site: Path, queries: list[str], entry_url: str, probe: tuple[str, str] | None = None) -> dict:
+    """Bytes each of `queries` moves on the search page, each in a fresh browser context (no
+    cache): the median and the largest; the search bytes an entry page fetches; with `probe`
+    (word, page), prints whether searching the word finds the page."""
     # The tests' Debian Chromium (never a downloaded one) and quiet threaded server.
     sys.path.insert(0, str(REPO / "tests"))
     from browser import CompressingHandler, chromium, serving
@@ -143,20 +146,28 @@ def browser_figures(site: Path, query: str, entry_url: str, probe: tuple[str, st
         hits = [r for r in finished if "/pagefind/" in r.url or r.url.endswith("search_index.json")]
         return sum(map(transferred, hits)), len(hits)
 
-    figures = {}
-    with chromium() as browser, serving(site, CompressingHandler) as base:
+    def fresh_page(browser):
         context = browser.new_context()
         context.route(re.compile(r"^(?!http://127\.0\.0\.1)"), lambda route: route.abort())  # nothing from the internet
-        if query:
-            page = context.new_page()
-            size, count = search_bytes(page, f"{base}search/?q={query}", "[data-search-results] a")
-            figures["query KiB"], figures["query requests"] = size / 1024, count
-            if probe:
-                found = page.evaluate("""async ([word]) => { await window.kbSearch.ready;
-                    return (await window.kbSearch.run(word, {}, 5)).map(r => new URL(r.url, location.href).pathname); }""",
-                                      [probe[0]])
-                print(f"search for {probe[0]!r} after the rebuild finds {probe[1]}: {'/' + probe[1] in found}")
-        size, count = search_bytes(context.new_page(), base + entry_url)
+        return context.new_page()
+
+    figures = {}
+    with chromium() as browser, serving(site, CompressingHandler) as base:
+        if queries:
+            measured = [search_bytes(fresh_page(browser), f"{base}search/?q={query}", "[data-search-results] a")
+                        for query in queries]
+            sizes = [size for size, _ in measured]
+            figures[f"query KiB, median of {len(queries)}"] = statistics.median(sizes) / 1024
+            figures["query KiB, largest"] = max(sizes) / 1024
+            figures["query requests, median"] = statistics.median(count for _, count in measured)
+        if probe:
+            page = fresh_page(browser)
+            page.goto(f"{base}search/")
+            found = page.evaluate("""async ([word]) => { await window.kbSearch.ready;
+                return (await window.kbSearch.run(word, {}, 5)).map(r => new URL(r.url, location.href).pathname); }""",
+                                  [probe[0]])
+            print(f"search for {probe[0]!r} after the rebuild finds {probe[1]}: {'/' + probe[1] in found}")
+        size, count = search_bytes(fresh_page(browser), base + entry_url)
         figures["entry page search KiB"], figures["entry page search requests"] = size / 1024, count
     return figures
 
@@ -226,13 +237,15 @@ def measure_kb(root: Path, made: list[tuple[str, str]]) -> dict:
     figures.update(rebuild_figures(build, None, site, root / "content" / SOURCE / f"{k}.md", NEW_WORD))
     print(f"rebuild: entry {SOURCE}:{k} page changed: {page.read_bytes() != page_before}, "
           f"has the new word {NEW_WORD!r}: {NEW_WORD.encode() in page.read_bytes()}")
-    query = next((w for _, title in made for w in re.findall(r"[A-Za-z]{5,}", title) if w.lower() not in STOP), "qubit")
+    # A word of each of the first titles: some rare, some common, as people search.
+    queries = list(dict.fromkeys(next((w.lower() for w in re.findall(r"[A-Za-z]{5,}", title) if w.lower() not in STOP), "qubit")
+                                 for _, title in made[:QUERIES]))
     if (site / "search" / "index.html").is_file():
-        print(f"query: {query.lower()!r}")
+        print(f"queries: {', '.join(queries)}")
     else:
         print("no search/index.html yet: bytes per query n/a")
-        query = ""
-    return figures | browser_figures(site, query.lower(), f"entries/{SOURCE}/1/", (NEW_WORD, f"entries/{SOURCE}/{k}/"))
+        queries = []
+    return figures | browser_figures(site, queries, f"entries/{SOURCE}/1/", (NEW_WORD, f"entries/{SOURCE}/{k}/"))
 
 
 def measure_stock(root: Path, project: Path) -> dict:
@@ -243,7 +256,7 @@ def measure_stock(root: Path, project: Path) -> dict:
     figures.update(site_figures(site, site / "search" / "search_index.json"))
     entries = project / "docs" / "entries" / SOURCE
     figures.update(rebuild_figures(build, project, site, entries / f"{len(list(entries.glob('*.md'))) // 2 + 1}.md", NEW_WORD))
-    return figures | browser_figures(site, "", f"entries/{SOURCE}/1/")
+    return figures | browser_figures(site, [], f"entries/{SOURCE}/1/")
 
 
 def print_table(n: int, results: dict[str, dict]) -> None:

@@ -29,18 +29,20 @@ SEARCH_DIR = "pagefind"
 MANIFEST = "shards.json"
 WORDS_FILE = "kb-words.json"
 FILTERS_FILE = "filters.json"
-# How many indexes. Smaller ones make a rebuild cheaper (a changed entry reindexes its whole
-# index), but each costs a query one more chunk of about 38 KB per word. So a site gets as many
-# as keep a one-word query within QUERY_BUDGET, counting what every query fetches: Pagefind's
+# How many indexes. Pagefind holds an index in memory while writing it, about 25 MB for each
+# million characters of the entries' text (3,400 real-length entries peak near 290 MB): no
+# index holds over INDEX_TEXT_CHARS characters of title and Markdown. Smaller indexes also
+# make a rebuild cheaper (a changed entry reindexes its whole index), but each costs a query
+# one more word chunk of about INDEX_BYTES (see pagefind.repack). So a site gets as many as
+# keep a one-word query within QUERY_BUDGET, counting what every query fetches: Pagefind's
 # script and stemmer, ten results, the filters and a vocabulary file (FIXED_BYTES), and the
-# indexes' page lists, 7 bytes an entry however they are split. Never more than one per
-# MIN_SHARD entries: scores weigh words by their rarity within each index, which a small index
-# judges badly. Never an index over SHARD_SIZE entries: Pagefind holds one in memory while
-# writing it, at about 50 KB a page, so 10,000 entries peak near 500 MB.
+# indexes' page and chunk lists, which grow with the entries however they are split
+# (ENTRY_BYTES each). Never more than one per MIN_SHARD entries: scores weigh words by their
+# rarity within each index, which a small index judges badly.
 QUERY_BUDGET = 300_000
-FIXED_BYTES, ENTRY_BYTES, INDEX_BYTES = 85_000, 7.2, 38_000
+FIXED_BYTES, ENTRY_BYTES, INDEX_BYTES = 85_000, 7.4, 5_000
 MIN_SHARD = 2500
-SHARD_SIZE = 10000
+INDEX_TEXT_CHARS = 12_000_000
 FORMAT = 2  # bump when the records change shape: every index is rebuilt
 # What `write` reports: Pagefind has read an index's pages and builds the whole index in
 # memory, its memory's peak (as it will again for each index after it); or it writes the last
@@ -114,7 +116,7 @@ def write(site_dir: Path, entries: list[Entry], url_of: Callable[[str], str], la
     files, or at once when it rebuilds none."""
     folder = site_dir / SEARCH_DIR
     previous = {} if full else _read_manifest(folder)
-    count = _shard_count(len(entries), previous.get("count", 0))
+    count = _shard_count(len(entries), sum(len(entry.title) + len(entry.body) for entry in entries), previous.get("count", 0))
     shards: list[list[Entry]] = [[] for _ in range(count)]
     for entry in entries:
         shards[_shard_of(entry.id, count)].append(entry)
@@ -133,7 +135,7 @@ def write(site_dir: Path, entries: list[Entry], url_of: Callable[[str], str], la
         # Pagefind may still be writing files when it replies that it wrote them: only once it
         # has exited are they all there to be read.
         for number in stale:
-            pagefind.exact_chunk_ranges(folder / str(number))
+            pagefind.repack(folder / str(number), names=digests[number][:8])
             _keep_files_in_use(folder / str(number), words[number])
     else:
         progress(PEAKS_PASSED)
@@ -151,11 +153,9 @@ def _index_shard(indexer: "pagefind.Indexer", live: Path, shard: list[Entry], ur
     """Index `shard` into `live`, over the index it replaces; return its words and how many
     entries use each. `on_read` and `on_writing` are Pagefind's (see pagefind.Indexer.index).
 
-    Pagefind names most files by their content and skips those already there, which spares
-    compressing them again (3 s instead of 8 for 10,000 pages); `_keep_files_in_use` then
-    removes the files the new index no longer uses. A build stopped half way leaves the index
-    mixed, like the pages; the manifest, written last, still holds the old digest, so the next
-    build indexes it again."""
+    Once `pagefind.repack` has renamed its files, `_keep_files_in_use` removes those the new
+    index no longer uses. A build stopped half way leaves the index mixed, like the pages; the
+    manifest, written last, still holds the old digest, so the next build indexes it again."""
     words: Counter = Counter()
 
     def pages():
@@ -213,8 +213,10 @@ def _words(record: str) -> list[str]:
     return [word for word in _WORD.findall(text) if 3 <= len(word) <= 24 and not word.isdigit()]
 
 
-def _shard_count(entries: int, current: int) -> int:
-    by_memory = math.ceil(entries / SHARD_SIZE)
+def _shard_count(entries: int, text: int, current: int) -> int:
+    """How many indexes for `entries` of `text` characters (title and Markdown), where there
+    are `current`."""
+    by_memory = math.ceil(text / INDEX_TEXT_CHARS)
     by_budget = int((QUERY_BUDGET - FIXED_BYTES - ENTRY_BYTES * entries) // INDEX_BYTES)
     best = max(1, by_memory, min(by_budget, entries // MIN_SHARD))
     # A new count moves most entries to another index, so everything is reindexed: the count

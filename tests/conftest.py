@@ -1,6 +1,7 @@
 """Shared fixtures: workspaces made through the real CLI, and the real public exports."""
 
 import json
+import math
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -10,6 +11,7 @@ import yaml
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
+from harvester import search, store
 from harvester.cli import cli
 from harvester.demo import DEMO_DATA
 
@@ -95,6 +97,13 @@ def harvested(kb, demo_dump):
     kb.set_sources(dump_source(demo_dump, name="acme", site_url="https://qa.acme.example"))
     kb("harvest")
     return kb
+
+
+def in_three_indexes(kb, monkeypatch) -> None:
+    """Make the approved entries of `kb` too big for one search index's memory: they go in
+    three (with room for an edit to make them longer)."""
+    text = sum(len(entry.title) + len(entry.body) for entry in store.load_all(kb.root) if entry.status == "approved")
+    monkeypatch.setattr(search, "INDEX_TEXT_CHARS", math.ceil(text / 2.5))
 
 
 def edit_post(dump: Path, post_id: str, **attributes: str) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conftest import in_three_indexes
 from harvester import build as build_module
 from harvester import engine, layout_cache, machine_pages, pagefind, search, store, templating
 from harvester import site as site_module
@@ -295,7 +296,7 @@ def test_a_renderer_error_fails_the_build_saying_what_went_wrong(built, monkeypa
 
 
 def test_several_indexes_each_rebuilt_only_for_their_own_entries(built, monkeypatch):
-    monkeypatch.setattr(search, "SHARD_SIZE", 4)
+    in_three_indexes(built, monkeypatch)
     site = built.root / "site"
     first = built("build").output
     assert "search: 3 of 3 indexes rebuilt" in first
@@ -313,7 +314,7 @@ def test_several_indexes_each_rebuilt_only_for_their_own_entries(built, monkeypa
 
 
 def test_the_index_says_when_pagefind_reads_each_index_and_when_its_peaks_are_behind_it(built, monkeypatch, tmp_path):
-    monkeypatch.setattr(search, "SHARD_SIZE", 4)
+    in_three_indexes(built, monkeypatch)
     approved = [entry for entry in store.load_all(built.root) if entry.status == "approved"]
     said: list[str] = []
     report = search.write(tmp_path, approved, lambda entry_id: f"entries/{entry_id}/", "en", progress=said.append)
@@ -372,16 +373,24 @@ def test_the_index_count_follows_the_query_budget_within_memory_and_ranking_boun
         return search.FIXED_BYTES + search.ENTRY_BYTES * entries + search.INDEX_BYTES * count
 
     for entries in (10, 3_000, 10_000, 20_000, 100_000):
-        count = search._shard_count(entries, 0)
-        assert math.ceil(entries / count) <= search.SHARD_SIZE  # memory first
-        assert count == 1 or entries / count >= search.MIN_SHARD
-        if count > 1 and count > math.ceil(entries / search.SHARD_SIZE):
-            assert query_bytes(entries, count) <= search.QUERY_BUDGET  # extra indexes only within budget
-    assert search._shard_count(10_000, 0) > search._shard_count(20_000, 0)  # cheaper rebuilds where it is affordable
-    # A site hovering at a boundary keeps its count (a new one reindexes everything)...
-    assert search._shard_count(12_000, 2) == 2 and search._shard_count(12_000, 4) == 4
-    # ...unless memory forbids it.
-    assert search._shard_count(30_000, 2) == 3
+        for text in (entries * 800, entries * 3_150, entries * 10_000):  # short, real-length and long entries
+            count = search._shard_count(entries, text, 0)
+            by_memory = math.ceil(text / search.INDEX_TEXT_CHARS)
+            assert count >= by_memory  # memory first
+            assert count == by_memory or entries / count >= search.MIN_SHARD
+            if count > by_memory:
+                assert query_bytes(entries, count) <= search.QUERY_BUDGET  # extra indexes only within budget
+    # Cheaper rebuilds where the budget affords them, and as many as memory needs where not.
+    assert search._shard_count(10_000, 10_000 * 3_150, 0) > math.ceil(10_000 * 3_150 / search.INDEX_TEXT_CHARS)
+    assert search._shard_count(100_000, 100_000 * 3_150, 0) == math.ceil(100_000 * 3_150 / search.INDEX_TEXT_CHARS)
+    # A site hovering at a boundary keeps its count (a new one reindexes everything), unless
+    # memory forbids it.
+    entries, text = 20_000, 100_000_000
+    best = search._shard_count(entries, text, 0)
+    assert best == math.ceil(text / search.INDEX_TEXT_CHARS)
+    assert search._shard_count(entries, text, best + 1) == best + 1
+    assert search._shard_count(entries, text, best + 2) == best
+    assert search._shard_count(entries, text, best - 1) == best
 
 
 def test_only_changed_entries_are_laid_out_again(built, monkeypatch):
@@ -456,5 +465,5 @@ def test_a_rebuilt_index_keeps_exactly_the_files_it_uses(built):
     assert after == pagefind.files_in_use(shard) | {search.WORDS_FILE}
     page_count = json.loads((shard / "pagefind-entry.json").read_text())["languages"]["en"]["page_count"]
     assert len([name for name in after if name.startswith("fragment/")]) == page_count
-    # The changed entry's fragment was replaced; the others were kept as they were.
-    assert len(before - after) >= 1 and len(after - before) >= 1 and len(before & after) > page_count // 2
+    # Every page and word file has a new name: no browser shows one it cached from the old index.
+    assert not {name for name in before & after if name.startswith(("fragment/", "index/"))}
