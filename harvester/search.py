@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from harvester import pagefind
+from harvester import pagefind, pagefind_repack
 from harvester.files import code_digest, write_atomic
 from harvester.model import Entry, entry_digest, split_body
 from harvester.templating import plain_text
@@ -33,7 +33,7 @@ FILTERS_FILE = "filters.json"
 # million characters of the entries' text (3,400 real-length entries peak near 290 MB): no
 # index holds over INDEX_TEXT_CHARS characters of title and Markdown. Smaller indexes also
 # make a rebuild cheaper (a changed entry reindexes its whole index), but each costs a query
-# one more word chunk of about INDEX_BYTES (see pagefind.repack). So a site gets as many as
+# one more word chunk of about INDEX_BYTES (see pagefind_repack). So a site gets as many as
 # keep a one-word query within QUERY_BUDGET, counting what every query fetches: Pagefind's
 # script and stemmer, ten results, the filters and a vocabulary file (FIXED_BYTES), and the
 # indexes' page and chunk lists, which grow with the entries however they are split
@@ -135,7 +135,7 @@ def write(site_dir: Path, entries: list[Entry], url_of: Callable[[str], str], la
         # Pagefind may still be writing files when it replies that it wrote them: only once it
         # has exited are they all there to be read.
         for number in stale:
-            pagefind.repack(folder / str(number), names=digests[number][:8])
+            pagefind_repack.repack(folder / str(number), names=digests[number][:8])
             _keep_files_in_use(folder / str(number), words[number])
     else:
         progress(PEAKS_PASSED)
@@ -153,9 +153,10 @@ def _index_shard(indexer: "pagefind.Indexer", live: Path, shard: list[Entry], ur
     """Index `shard` into `live`, over the index it replaces; return its words and how many
     entries use each. `on_read` and `on_writing` are Pagefind's (see pagefind.Indexer.index).
 
-    Once `pagefind.repack` has renamed its files, `_keep_files_in_use` removes those the new
-    index no longer uses. A build stopped half way leaves the index mixed, like the pages; the
-    manifest, written last, still holds the old digest, so the next build indexes it again."""
+    Once `pagefind_repack.repack` has renamed its files, `_keep_files_in_use` removes those
+    the new index no longer uses. A build stopped half way leaves the index mixed, like the
+    pages; the manifest, written last, still holds the old digest, so the next build indexes
+    it again."""
     words: Counter = Counter()
 
     def pages():

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from browser import chromium, serving
 from conftest import dump_source, edit_post, in_three_indexes
-from harvester import pagefind, store
+from harvester import pagefind, pagefind_repack, store
 from pagefind_index import chunks, pages_by_word
 
 pytestmark = pytest.mark.browser
@@ -266,7 +266,7 @@ def test_every_word_finds_its_pages_alone_and_beside_another_word(sharded, brows
     index = searched_alone(sharded.root / "site", "words", pages)
     stored = chunks(index)
     assert len(stored) > 5 and any(not start <= word <= end for start, end, words in stored for word in words)
-    pagefind.repack(index, names="test")
+    pagefind_repack.repack(index, names="test")
     on_pages = pages_by_word(index)
     ends = [word for *_, words in chunks(index)[::5] for word in (words[0], words[-1]) if word in made_up]
 
