@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from browser import chromium, serving
 from conftest import dump_source, edit_post, in_three_indexes
 from harvester import pagefind, pagefind_repack, store
-from pagefind_index import chunks, pages_by_word
+from pagefind_index import chunks, made_up_word, metadata, pages_by_word
 
 pytestmark = pytest.mark.browser
 
@@ -277,4 +277,27 @@ def test_every_word_finds_its_pages_alone_and_beside_another_word(sharded, brows
             for query in (word, f"common {word}"):
                 browser_page.goto(url + "search/")  # afresh: no chunk loaded by an earlier query
                 assert set(found(browser_page, url, query, limit=100)) == expected, query
+    assert browser_page.errors == []
+
+
+def test_a_query_leaves_its_stop_words_out_when_it_has_other_words(sharded, browser_page):
+    # "the", 20 times on each of 1,500 pages, fills a chunk of its own: a query that has other
+    # words finds what they find without loading it.
+    rng = random.Random(2)
+    pages = [(f"page/{n}/", "<html><body><p>{}{}</p></body></html>".format(
+        " ".join(f"the {made_up}" for made_up in (made_up_word(rng) for _ in range(20))), " quasar" * (n % 7 == 0)))
+        for n in range(1500)]
+    index = searched_alone(sharded.root / "site", "stop", pages)
+    pagefind_repack.repack(index, names="test")
+    holding_the = {f"index/{name}.pf_index" for start, end, name in metadata(index)[2] if start <= "the" <= end}
+    quasar_pages = {f"page/{n}/" for n in range(0, 1500, 7)}
+    loaded: list[str] = []
+    browser_page.on("request", lambda request: ".pf_index" in request.url and loaded.append(request.url))
+
+    with serving(sharded.root / "site") as url:
+        browser_page.goto(url + "search/")
+        assert set(found(browser_page, url, "the quasar", limit=500)) == quasar_pages
+        assert loaded and not any(requested.endswith(chunk) for requested in loaded for chunk in holding_the)
+        assert len(found(browser_page, url, "the", limit=5)) == 5  # nothing else: searched as it is
+        assert any(requested.endswith(chunk) for requested in loaded for chunk in holding_the)
     assert browser_page.errors == []

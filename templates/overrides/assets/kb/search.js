@@ -20,6 +20,12 @@ const WORD_SEPARATOR = /([^\p{L}\p{N}]+)/u;
 // singular 90 % instead of 71) and among the 389 real ones alone (91 and 99 % instead of 77
 // and 94), 100 questions each: see benchmarks/search_quality.py.
 const RANKING = { termFrequency: 0.1, termSimilarity: 8 };
+// English words too common to tell entries apart, left out of a query that has other words.
+// A query loads each word's positions on every page of every index: "the" alone came to
+// about 1 MB among 20,000 real-length entries, and ranked nothing.
+const STOP_WORDS = new Set(("a an and are as at be but by can do does for from has have how i if in into is " +
+  "it its of on or so that the their then there these they this to was we were what when where which who " +
+  "why will with you your").split(" "));
 const INDEX_UNAVAILABLE =
   "Search index not available. If you opened this page as a file, serve the site over HTTP " +
   "(for example with kb serve); otherwise rebuild the site.";
@@ -129,8 +135,18 @@ async function correctQuery(query, keepLast, seen) {
 // The words Pagefind makes of a query: lower-cased, punctuation dropped, split at spaces.
 const pagefindWords = (query) => query.toLowerCase().replace(/\p{P}/gu, "").split(/\s+/).filter(Boolean);
 
-async function pagefindSearch(query, filters) {
+// `query` without its stop words, on an English site, unless it has nothing else or quotes
+// an exact phrase.
+function withoutStopWords(query) {
+  if (!document.documentElement.lang.toLowerCase().startsWith("en") || query.includes('"')) return query;
+  const words = pagefindWords(query);
+  const kept = words.filter((word) => !STOP_WORDS.has(word));
+  return kept.length > 0 && kept.length < words.length ? kept.join(" ") : query;
+}
+
+async function pagefindSearch(typed, filters) {
   const { pagefind } = await ready;
+  const query = withoutStopWords(typed);
   // Pagefind 1.4 loads the index chunk of each query word as typed, then looks up its stem:
   // where a chunk boundary falls between the two ("simulating" is indexed as "simul"), pages
   // holding the word go unfound. And when it finds no chunk for a word at first, it looks
