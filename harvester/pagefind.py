@@ -60,7 +60,12 @@ def _languages(folder: Path) -> Iterator[tuple[dict, str]]:
     """Each language of the index in `folder`, with the name of its metadata file."""
     entry = json.loads((folder / ENTRY_FILE).read_text(encoding="utf-8"))
     for language in entry["languages"].values():
-        yield language, f"pagefind.{language['hash']}.pf_meta"
+        yield language, metadata_name(language["hash"])
+
+
+def metadata_name(language_hash: str) -> str:
+    """The file name of a language's metadata, from the hash the entry file gives it."""
+    return f"pagefind.{language_hash}.pf_meta"
 
 
 @contextmanager

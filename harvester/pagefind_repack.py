@@ -39,25 +39,27 @@ def repack(folder: Path, names: str) -> None:
     with pagefind.reading(folder):
         entry = json.loads((folder / pagefind.ENTRY_FILE).read_text(encoding="utf-8"))
         for code, language in entry["languages"].items():
-            if language["hash"] == f"{code}_{names}":
+            prefix = f"{code}_{names}"
+            if language["hash"] == prefix:
                 continue  # repacked already
-            version, pages, chunks, *rest = pagefind.read_compressed(folder / f"pagefind.{language['hash']}.pf_meta")
+            version, pages, chunks, *rest = pagefind.read_compressed(folder / pagefind.metadata_name(language["hash"]))
             words = (word for chunk in chunks for word in _encoded_words(folder / "index" / f"{chunk[2]}.pf_index"))
             repacked = []
             for number, chunk in enumerate(_chunked(words)):
-                name = f"{code}_{names}_{number}"
-                encoded = _array_start(1) + _array_start(len(chunk)) + b"".join(encoded for _, encoded in chunk)
-                write_atomic(folder / "index" / f"{name}.pf_index", _compressed(encoded, level=6), durable=False)
+                name = f"{prefix}_{number}"
+                words_bytes = b"".join(encoded for _, encoded in chunk)
+                write_atomic(folder / "index" / f"{name}.pf_index",
+                             _compressed(_array_start(1) + _array_start(len(chunk)) + words_bytes, level=6), durable=False)
                 repacked.append([chunk[0][0][0], chunk[-1][0][0], name])
             renamed: dict[str, str] = {}  # identical pages share one fragment
             for number, page in enumerate(pages):
                 if page[0] not in renamed:
-                    renamed[page[0]] = f"{code}_{names}_{number}"
+                    renamed[page[0]] = f"{prefix}_{number}"
                     fragment = folder / "fragment" / f"{page[0]}.pf_fragment"
                     fragment.replace(fragment.with_name(f"{renamed[page[0]]}.pf_fragment"))
                 page[0] = renamed[page[0]]
-            language["hash"] = f"{code}_{names}"
-            write_atomic(folder / f"pagefind.{language['hash']}.pf_meta", _compressed(cbor2.dumps([version, pages, repacked, *rest])))
+            language["hash"] = prefix
+            write_atomic(folder / pagefind.metadata_name(prefix), _compressed(cbor2.dumps([version, pages, repacked, *rest])))
         write_atomic(folder / pagefind.ENTRY_FILE, json.dumps(entry))  # last: until then, Pagefind's metadata is the one in use
 
 
