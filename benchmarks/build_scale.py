@@ -6,9 +6,9 @@ Entries are remixed from the real Stack Exchange dumps (see generated_entries.py
 `kb build`: wall time and CPU time (every process of the build, Pagefind's too), and in a second
 run, peak memory of the whole process tree (summed Pss, sampled every 50 ms), site size, median
 entry page, search index; then a rebuild after one entry changed (and whether a search for the
-word it gained finds it); then, in headless Chromium, the bytes a one-word search transfers (a
-word of each of the first titles: the median and the largest) and the search bytes an entry
-page fetches (text gzipped, as static hosts serve it; Pagefind's own files come compressed).
+word it gained finds it); then, in headless Chromium, the bytes a search transfers, for a word
+of each of the first titles and for three (the median and the largest), and the search bytes an
+entry page fetches (text gzipped, as static hosts serve it; Pagefind's own files come compressed).
 Unless --no-stock, the Markdown tree kb laid out is built again by
 `mkdocs build` with the stock search plugin, and measured the same way.
 """
@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 import yaml
 
@@ -33,7 +34,7 @@ from generated_entries import SOURCE, generate
 
 REPO = Path(__file__).resolve().parent.parent
 FULL_BUILD = ("full build s", "full build CPU s", "full build peak MiB")  # run_measured's figures
-QUERIES = 9  # one-word queries whose bytes are measured
+QUERIES = 9  # queries of each kind whose bytes are measured, from as many titles
 NEW_WORD = "zorbliquantic"  # made up: in no dump, added to one entry before the rebuild
 STOP_WORDS = ("a an and are as at be but by can do does for from how i if in is it of on or the to what "
               "when where which who why with without you your my we this that there using use")
@@ -128,10 +129,10 @@ def rebuild_figures(args: list[str], cwd: Path | None, site: Path, markdown: Pat
     return {"rebuild s": seconds, "rebuild CPU s": cpu, "rebuild peak MiB": peak, "files written by rebuild": written}
 
 
-def browser_figures(site: Path, queries: list[str], entry_url: str, probe: tuple[str, str] | None = None) -> dict:
-    """Bytes each of `queries` moves on the search page, each in a fresh browser context (no
-    cache): the median and the largest; the search bytes an entry page fetches; with `probe`
-    (word, page), prints whether searching the word finds the page."""
+def browser_figures(site: Path, queries: dict[str, list[str]], entry_url: str, probe: tuple[str, str] | None = None) -> dict:
+    """Bytes each query of each kind in `queries` moves on the search page, each in a fresh
+    browser context (no cache): the median and the largest; the search bytes an entry page
+    fetches; with `probe` (word, page), prints whether searching the word finds the page."""
     # The tests' Debian Chromium (never a downloaded one) and quiet threaded server.
     sys.path.insert(0, str(REPO / "tests"))
     from browser import CompressingHandler, chromium, serving
@@ -153,13 +154,13 @@ def browser_figures(site: Path, queries: list[str], entry_url: str, probe: tuple
 
     figures = {}
     with chromium() as browser, serving(site, CompressingHandler) as base:
-        if queries:
-            measured = [search_bytes(fresh_page(browser), f"{base}search/?q={query}", "[data-search-results] a")
-                        for query in queries]
+        for kind, asked in queries.items():
+            measured = [search_bytes(fresh_page(browser), f"{base}search/?q={quote(query)}", "[data-search-results] a")
+                        for query in asked]
             sizes = [size for size, _ in measured]
-            figures[f"query KiB, median of {len(queries)}"] = statistics.median(sizes) / 1024
-            figures["query KiB, largest"] = max(sizes) / 1024
-            figures["query requests, median"] = statistics.median(count for _, count in measured)
+            figures[f"{kind} query KiB, median of {len(asked)}"] = statistics.median(sizes) / 1024
+            figures[f"{kind} query KiB, largest"] = max(sizes) / 1024
+            figures[f"{kind} query requests, median"] = statistics.median(count for _, count in measured)
         if probe:
             page = fresh_page(browser)
             page.goto(f"{base}search/")
@@ -237,14 +238,17 @@ def measure_kb(root: Path, made: list[tuple[str, str]]) -> dict:
     figures.update(rebuild_figures(build, None, site, root / "content" / SOURCE / f"{k}.md", NEW_WORD))
     print(f"rebuild: entry {SOURCE}:{k} page changed: {page.read_bytes() != page_before}, "
           f"has the new word {NEW_WORD!r}: {NEW_WORD.encode() in page.read_bytes()}")
-    # A word of each of the first titles: some rare, some common, as people search.
-    queries = list(dict.fromkeys(next((w.lower() for w in re.findall(r"[A-Za-z]{5,}", title) if w.lower() not in STOP), "qubit")
-                                 for _, title in made[:QUERIES]))
+    # Words of each of the first titles: some rare, some common, as people search.
+    title_words = [[word.lower() for word in re.findall(r"[A-Za-z]{5,}", title) if word.lower() not in STOP] or ["qubit"]
+                   for _, title in made[:QUERIES]]
+    queries = {"one-word": list(dict.fromkeys(words[0] for words in title_words)),
+               "three-word": list(dict.fromkeys(" ".join(words[:3]) for words in title_words if len(words) >= 3))}
     if (site / "search" / "index.html").is_file():
-        print(f"queries: {', '.join(queries)}")
+        for kind, asked in queries.items():
+            print(f"{kind} queries: {', '.join(asked)}")
     else:
         print("no search/index.html yet: bytes per query n/a")
-        queries = []
+        queries = {}
     return figures | browser_figures(site, queries, f"entries/{SOURCE}/1/", (NEW_WORD, f"entries/{SOURCE}/{k}/"))
 
 
@@ -256,7 +260,7 @@ def measure_stock(root: Path, project: Path) -> dict:
     figures.update(site_figures(site, site / "search" / "search_index.json"))
     entries = project / "docs" / "entries" / SOURCE
     figures.update(rebuild_figures(build, project, site, entries / f"{len(list(entries.glob('*.md'))) // 2 + 1}.md", NEW_WORD))
-    return figures | browser_figures(site, [], f"entries/{SOURCE}/1/")
+    return figures | browser_figures(site, {}, f"entries/{SOURCE}/1/")
 
 
 def print_table(n: int, results: dict[str, dict]) -> None:

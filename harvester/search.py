@@ -2,9 +2,11 @@
 are rebuilt only when one of their entries changed, and the vocabulary the search page draws
 typo corrections from.
 
-Layout under the site (`pagefind/shards.json` says what the search page loads):
+Layout under the site (`pagefind/shards.json` says what the search page loads, and lists the
+words too common to search beside others):
   pagefind/0/ ...      the indexes; the browser loads Pagefind's script from the first one
-                       listed and merges the others into it (an empty index is not listed)
+                       listed and merges the others into it (an empty index is not listed);
+                       each with kb-words.json, what kb knows of its words
   pagefind/vocabulary/ the site's words by length ("7.txt"), most frequent first
   pagefind/filters.json every filter value with its number of entries
 """
@@ -40,10 +42,14 @@ FILTERS_FILE = "filters.json"
 # (ENTRY_BYTES each). Never more than one per MIN_SHARD entries: scores weigh words by their
 # rarity within each index, which a small index judges badly.
 QUERY_BUDGET = 300_000
-FIXED_BYTES, ENTRY_BYTES, INDEX_BYTES = 85_000, 7.4, 5_000
+FIXED_BYTES, ENTRY_BYTES, INDEX_BYTES = 85_000, 6.1, 5_000
 MIN_SHARD = 2500
 INDEX_TEXT_CHARS = 12_000_000
-FORMAT = 2  # bump when the records change shape: every index is rebuilt
+FORMAT = 3  # bump when the records or kb-words.json change shape: every index is rebuilt
+# Words (as Pagefind indexes them: stems) on this share of the entries or more tell no entry
+# apart: like English stop words, the search page leaves them out of a query that has other
+# words ("quantum" on a quantum computing site), which then loads none of their chunks.
+COMMON_SHARE = 0.9
 # What `write` reports: Pagefind has read an index's pages and builds the whole index in
 # memory, its memory's peak (as it will again for each index after it); or it writes the last
 # index it rebuilds, every peak behind it.
@@ -135,15 +141,16 @@ def write(site_dir: Path, entries: list[Entry], url_of: Callable[[str], str], la
         # Pagefind may still be writing files when it replies that it wrote them: only once it
         # has exited are they all there to be read.
         for number in stale:
-            pagefind_repack.repack(folder / str(number), names=digests[number][:8])
-            _keep_files_in_use(folder / str(number), words[number])
+            repacked = pagefind_repack.repack(folder / str(number), names=digests[number][:8])
+            _keep_files_in_use(folder / str(number), words[number], repacked)
     else:
         progress(PEAKS_PASSED)
     _remove_other_shards(folder, count)
-    lengths = _write_vocabulary(folder, count)
+    indexes = [json.loads((folder / str(number) / WORDS_FILE).read_text(encoding="utf-8")) for number in range(count)]
+    lengths = _write_vocabulary(folder, indexes)
     _write_filter_counts(folder, entries)
     manifest = {"format": FORMAT, "shards": [f"{number}/" for number in range(count) if shards[number]],
-                "vocabulary": lengths, "count": count, "digests": digests}
+                "vocabulary": lengths, "common": _common_words(indexes), "count": count, "digests": digests}
     write_atomic(folder / MANIFEST, json.dumps(manifest, indent=1) + "\n")
     return Report(shards=count, reindexed=len(stale))
 
@@ -169,12 +176,22 @@ def _index_shard(indexer: "pagefind.Indexer", live: Path, shard: list[Entry], ur
     return words
 
 
-def _keep_files_in_use(live: Path, words: Counter) -> None:
+def _keep_files_in_use(live: Path, words: Counter, repacked: pagefind_repack.Repacked) -> None:
     used = pagefind.files_in_use(live) | {WORDS_FILE}
     for file in list(live.rglob("*")):
         if file.is_file() and file.relative_to(live).as_posix() not in used:
             file.unlink()
-    write_atomic(live / WORDS_FILE, json.dumps(words, ensure_ascii=False, sort_keys=True))
+    known = {"pages": repacked.pages, "common": repacked.common, "words": words}
+    write_atomic(live / WORDS_FILE, json.dumps(known, ensure_ascii=False, sort_keys=True))
+
+
+def _common_words(indexes: list[dict]) -> list[str]:
+    """The stems on COMMON_SHARE of the site's pages, from what each index knows of its words
+    (`_keep_files_in_use`): each lists those on half its pages or more (see pagefind_repack)."""
+    pages, common = sum(index["pages"] for index in indexes), Counter()
+    for index in indexes:
+        common.update(index["common"])
+    return sorted(word for word, count in common.items() if count >= COMMON_SHARE * pages)
 
 
 def _write_filter_counts(folder: Path, entries: list[Entry]) -> None:
@@ -189,12 +206,12 @@ def _write_filter_counts(folder: Path, entries: list[Entry]) -> None:
                                                    ensure_ascii=False, sort_keys=True) + "\n")
 
 
-def _write_vocabulary(folder: Path, count: int) -> list[int]:
+def _write_vocabulary(folder: Path, indexes: list[dict]) -> list[int]:
     """Every word of the site, one file per word length, most frequent first: the search page
     loads only the lengths one edit away from a word it could not find."""
     words: Counter = Counter()
-    for number in range(count):
-        words.update(json.loads((folder / str(number) / WORDS_FILE).read_text(encoding="utf-8")))
+    for index in indexes:
+        words.update(index["words"])
     by_length: dict[int, list[str]] = {}
     for word, _ in sorted(words.items(), key=lambda item: (-item[1], item[0])):
         by_length.setdefault(len(word), []).append(word)

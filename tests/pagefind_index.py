@@ -1,6 +1,8 @@
-"""What a Pagefind index holds, read from its files: each chunk's stored range and words, and
-the pages each word is on; and made-up words to fill one."""
+"""What a Pagefind index holds, read from its files: each chunk's stored range and words, the
+pages each word is on and how much it weighs there, and which words its ranges would send to
+the wrong chunk; and made-up words to fill one."""
 
+import bisect
 import gzip
 import json
 import random
@@ -43,11 +45,44 @@ def metadata_bytes(folder: Path) -> int:
     return (folder / _metadata_file(folder)).stat().st_size
 
 
+def _urls(folder: Path) -> list[str]:
+    # A chunk numbers pages by their place in the metadata, not in the order they were sent.
+    return [json.loads(gzip.decompress((folder / "fragment" / f"{page[0]}.pf_fragment").read_bytes())
+                       .removeprefix(pagefind.METADATA_SIGNATURE))["url"] for page in metadata(folder)[1]]
+
+
 def pages_by_word(folder: Path) -> dict[str, set[str]]:
     """{indexed word: the URLs of the pages it is on}."""
-    # A chunk numbers pages by their place in the metadata, not in the order they were sent.
-    urls = [json.loads(gzip.decompress((folder / "fragment" / f"{page[0]}.pf_fragment").read_bytes())
-                       .removeprefix(pagefind.METADATA_SIGNATURE))["url"] for page in metadata(folder)[1]]
-    return {word: {urls[page[0]] for page in word_pages}
-            for *_, name in metadata(folder)[2]
-            for word, word_pages, *_ in read(folder / "index" / f"{name}.pf_index")[0]}
+    return {word: set(weights) for word, weights in weights_by_word(folder).items()}
+
+
+def weights_by_word(folder: Path) -> dict[str, dict[str, int]]:
+    """{indexed word: {URL of a page it is on: the sum of its positions' weights there}}: what
+    Pagefind ranks the page by, for the word. A negative position gives the weight of those
+    after it."""
+    urls = _urls(folder)
+
+    def weighed(positions: list[int]) -> int:
+        total, weight = 0, None
+        for value in positions:
+            if value < 0:
+                weight = -value - 1
+            else:
+                total += weight
+        return total
+
+    return {word: {urls[page]: weighed(positions) for page, positions in word_pages}
+            for word, word_pages, *_ in indexed_words(folder)}
+
+
+def misrouted_words(folder: Path) -> list[str]:
+    """The words of the index, and their prefixes, that Pagefind 1.4 would look up in another
+    chunk than that of the first word they begin: it takes the first chunk whose range holds
+    the word, or none."""
+    stored = chunks(folder)
+    words = [word for *_, chunk_words in stored for word in chunk_words]
+    chunk_of = [number for number, (*_, chunk_words) in enumerate(stored) for _ in chunk_words]
+    prefixes = {word[:length] for word in words for length in range(1, len(word) + 1)}
+    return sorted(prefix for prefix in prefixes
+                  if chunk_of[bisect.bisect_left(words, prefix)]
+                  != next((number for number, (start, end, _) in enumerate(stored) if start <= prefix <= end), None))

@@ -20,7 +20,7 @@ from harvester import engine, layout_cache, machine_pages, pagefind, search, sto
 from harvester import site as site_module
 from harvester.errors import KbError
 from harvester.model import Entry, split_body
-from pagefind_index import chunks, made_up_word
+from pagefind_index import chunks, made_up_word, misrouted_words
 from waiting import eventually
 
 
@@ -442,16 +442,16 @@ def test_a_layout_stopped_half_way_is_not_trusted(built, monkeypatch):
     assert "Half way." in (built.root / "site" / record["url"] / "index.html").read_text()
 
 
-def test_each_index_stores_its_chunks_first_and_last_words(built, tmp_path):
-    # Pagefind trims them to short prefixes that its search can then fail to match (pagefind.py).
+def test_each_index_sends_every_word_and_its_prefixes_to_their_chunk(built, tmp_path):
+    # Pagefind trims ranges to prefixes that its search can then fail to match (pagefind_repack.py).
     rng = random.Random(0)
     model = store.load_all(built.root)[0]
     entries = [Entry({**model.meta, "id": f"acme:{n}"}, " ".join(made_up_word(rng) for _ in range(60)))
                for n in range(400)]
     search.write(tmp_path, entries, lambda entry_id: f"entries/{entry_id}/", "en")
-    stored = [chunk for shard in (tmp_path / search.SEARCH_DIR).glob("[0-9]*") for chunk in chunks(shard)]
-    assert len(stored) > 2
-    assert [(start, end) for start, end, _ in stored] == [(min(words), max(words)) for *_, words in stored]
+    indexes = list((tmp_path / search.SEARCH_DIR).glob("[0-9]*"))
+    assert sum(len(chunks(index)) for index in indexes) > 2
+    assert [misrouted_words(index) for index in indexes] == [[] for _ in indexes]
 
 
 def test_a_rebuilt_index_keeps_exactly_the_files_it_uses(built):

@@ -6,6 +6,7 @@ import json
 import random
 import re
 import string
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -203,9 +204,16 @@ def test_a_word_finds_every_form_of_it_where_the_index_splits_its_words(sharded,
         " ".join("simulat" + "".join(rng.choices(string.ascii_lowercase, k=5)) for _ in range(40)))) for n in range(1000)]
     index = searched_alone(sharded.root / "site", "split", with_forms + fillers)
     assert len(list((index / "index").iterdir())) > 2
+    loaded: list[str] = []
+    browser_page.on("request", lambda request: ".pf_index" in request.url and loaded.append(request.url))
 
     with serving(sharded.root / "site") as url:
         browser_page.goto(url + "search/")
+        # Asked for the stem, which stems to itself, Pagefind loads its chunk alone, not also
+        # that of "simulating" as typed.
+        assert {u for u in found(browser_page, url, "simulating", limit=2000) if u.startswith("form/")} == \
+            {u for u, _ in with_forms}
+        assert len(set(loaded)) == 1
         for query in ("simulating", "simulation", "simulate", "Simulators"):
             assert {u for u in found(browser_page, url, query, limit=2000) if u.startswith("form/")} == \
                 {u for u, _ in with_forms}, query
@@ -300,4 +308,51 @@ def test_a_query_leaves_its_stop_words_out_when_it_has_other_words(sharded, brow
         assert loaded and not any(requested.endswith(chunk) for requested in loaded for chunk in holding_the)
         assert len(found(browser_page, url, "the", limit=5)) == 5  # nothing else: searched as it is
         assert any(requested.endswith(chunk) for requested in loaded for chunk in holding_the)
+        # Quotes keep every word, and search them as words: an exact phrase would need each
+        # position of "the", which kb keeps only in part. No page has "the quasar" side by side.
+        assert set(found(browser_page, url, '"the quasar"', limit=500)) == quasar_pages
+    assert browser_page.errors == []
+
+
+def test_a_word_on_almost_every_entry_is_left_out_of_a_query_that_has_others(kb, demo_dump, browser_page):
+    tree = ET.parse(demo_dump / "Posts.xml")
+    for row in tree.getroot():
+        if row.get("PostTypeId") == "1":
+            row.set("Body", row.get("Body") + "<p>Asked on the widget forum.</p>")
+    tree.write(demo_dump / "Posts.xml", encoding="utf-8", xml_declaration=True)
+    kb.set_sources(dump_source(demo_dump, name="acme", site_url="https://qa.acme.example"))
+    kb("harvest")
+    kb("approve", "--all", "--by", "ana")
+    kb("build")
+    site = kb.root / "site"
+    assert "widget" in json.loads((site / "pagefind" / "shards.json").read_text())["common"]
+    holding_widget = {f"index/{name}.pf_index" for start, end, name in metadata(site / "pagefind" / "0")[2]
+                      if start <= "widget" <= end}
+    loaded: list[str] = []
+    browser_page.on("request", lambda request: ".pf_index" in request.url and loaded.append(request.url))
+    target = next(r["url"] for r in api(kb) if "CrashLoopBackOff" in r["title"])
+
+    with serving(site) as url:
+        browser_page.goto(url + "search/")
+        assert found(browser_page, url, "widget CrashLoopBackOff") == [target]
+        assert loaded and not any(requested.endswith(chunk) for requested in loaded for chunk in holding_widget)
+        assert sorted(found(browser_page, url, "widget")) == sorted(r["url"] for r in api(kb))  # alone: searched
+    assert browser_page.errors == []
+
+
+def test_a_word_on_every_page_finds_them_all_those_where_it_weighs_most_first(sharded, browser_page):
+    # kb keeps such a word's positions on its heaviest pages only (pagefind_repack.py): it
+    # still finds every page, ranked by where it is in a heading.
+    rng = random.Random(3)
+    pages = [(f"page/{n}/", "<html><body>{}<p>plain {}</p></body></html>".format(
+        "<h1>plain heading</h1>" * (n % 75 == 0), " ".join(made_up_word(rng) for _ in range(20)))) for n in range(1500)]
+    index = searched_alone(sharded.root / "site", "plain", pages)
+    pagefind_repack.repack(index, names="test")
+    headed = {f"page/{n}/" for n in range(0, 1500, 75)}
+
+    with serving(sharded.root / "site") as url:
+        browser_page.goto(url + "search/?q=plain")
+        listed(browser_page)
+        expect(browser_page.locator("#kb-search-status")).to_have_text("1500 results for “plain”.")
+        assert set(found(browser_page, url, "plain", limit=len(headed))) == headed
     assert browser_page.errors == []

@@ -20,9 +20,10 @@ const WORD_SEPARATOR = /([^\p{L}\p{N}]+)/u;
 // singular 90 % instead of 71) and among the 389 real ones alone (91 and 99 % instead of 77
 // and 94), 100 questions each: see benchmarks/search_quality.py.
 const RANKING = { termFrequency: 0.1, termSimilarity: 8 };
-// English words too common to tell entries apart, left out of a query that has other words.
-// A query loads each word's positions on every page of every index: "the" alone came to
-// about 1 MB among 20,000 real-length entries, and ranked nothing.
+// English words too common to tell entries apart, left out of a query that has other words,
+// as are the words on most of the site's entries (shards.json's "common"). A query loads each
+// word's pages in every index: "the" alone came to about 1 MB among 20,000 real-length
+// entries, and ranked nothing.
 const STOP_WORDS = new Set(("a an and are as at be but by can do does for from has have how i if in into is " +
   "it its of on or so that the their then there these they this to was we were what when where which who " +
   "why will with you your").split(" "));
@@ -49,13 +50,13 @@ const indexUrl = (path) => new URL(`pagefind/${path}`, new URL(ROOT, document.ba
 async function loadIndex() {
   const response = await fetch(indexUrl("shards.json"));
   if (!response.ok) throw new Error(`shards.json: HTTP ${response.status}`);
-  const { shards, vocabulary } = await response.json();
+  const { shards, vocabulary, common } = await response.json();
   const [primary, ...others] = shards;
   const pagefind = await import(indexUrl(`${primary}pagefind.js`));
   // baseUrl "/" makes every result URL "/<path from the site root>", whatever the host path.
   await pagefind.options({ basePath: indexUrl(primary), baseUrl: "/", excerptLength: 30, ranking: RANKING });
   for (const shard of others) await pagefind.mergeIndex(indexUrl(shard), { baseUrl: "/", ranking: RANKING });
-  return { pagefind, vocabularyLengths: new Set(vocabulary) };
+  return { pagefind, vocabularyLengths: new Set(vocabulary), commonWords: new Set(common ?? []) };
 }
 
 const ready = loadIndex();
@@ -135,24 +136,28 @@ async function correctQuery(query, keepLast, seen) {
 // The words Pagefind makes of a query: lower-cased, punctuation dropped, split at spaces.
 const pagefindWords = (query) => query.toLowerCase().replace(/\p{P}/gu, "").split(/\s+/).filter(Boolean);
 
-// `query` without its stop words, on an English site, unless it has nothing else or quotes
-// an exact phrase.
-function withoutStopWords(query) {
-  if (!document.documentElement.lang.toLowerCase().startsWith("en") || query.includes('"')) return query;
-  const words = pagefindWords(query);
-  const kept = words.filter((word) => !STOP_WORDS.has(word));
-  return kept.length > 0 && kept.length < words.length ? kept.join(" ") : query;
+// What Pagefind is asked for `typed`. On an English site: the query without its stop words
+// and the site's common words (stems, as Pagefind indexes them), unless it has nothing else;
+// each word as its stem where the stem stems to itself (nearly always: see pagefindSearch).
+// Quotes keep every word: Pagefind would search a quoted query as an exact phrase, by where
+// its words are on a page, which kb keeps only in part for common words (pagefind_repack.py).
+function searchedQuery(typed, commonWords) {
+  if (!document.documentElement.lang.toLowerCase().startsWith("en")) return typed.replaceAll('"', " ").trim();
+  const words = pagefindWords(typed);
+  const kept = typed.includes('"') ? words : words.filter((word) => !STOP_WORDS.has(word) && !commonWords.has(stem(word)));
+  return (kept.length > 0 ? kept : words).map((word) => stem(stem(word)) === stem(word) ? stem(word) : word).join(" ");
 }
 
 async function pagefindSearch(typed, filters) {
-  const { pagefind } = await ready;
-  const query = withoutStopWords(typed);
-  // Pagefind 1.4 loads the index chunk of each query word as typed, then looks up its stem:
+  const { pagefind, commonWords } = await ready;
+  const query = searchedQuery(typed, commonWords);
+  // Pagefind 1.4 loads the index chunk of each query word as asked, then looks up its stem:
   // where a chunk boundary falls between the two ("simulating" is indexed as "simul"), pages
-  // holding the word go unfound. And when it finds no chunk for a word at first, it looks
-  // again more loosely only if no other word of the query had one: otherwise the word is
-  // silently dropped. Loading the chunks of each word and of its stem, one word at a time,
-  // gets every word its chunk (Pagefind's pull request 996, released in 1.5, fixed both).
+  // holding the word go unfound, and asked for a word, not its stem, a query loads two chunks
+  // of each index. And when it finds no chunk for a word at first, it looks again more
+  // loosely only if no other word of the query had one: otherwise the word is silently
+  // dropped. Loading the chunks of each word and of its stem, one word at a time, gets every
+  // word its chunk (Pagefind's pull request 996, released in 1.5, fixed both).
   if (query) {
     const terms = new Set(pagefindWords(query).flatMap((word) => [word, stem(word)]));
     await Promise.all([...terms].map((term) => pagefind.preload(term, { filters })));
