@@ -70,25 +70,24 @@ def repack(folder: Path, names: str) -> Repacked:
         page_count = 0
         for code, language in entry["languages"].items():
             version, pages, chunks, *rest = pagefind.read_compressed(folder / pagefind.metadata_name(language["hash"]))
-            # Decoded whole (some 40 MB for 2,500 real entries; Pagefind has exited by now):
-            # folding needs to know which positions more than one word shares.
-            words = [word for chunk in chunks for word in _words(folder / "index" / f"{chunk[2]}.pf_index")]
+            # Read twice rather than held (over 100 MB decoded for 2,500 real entries): folding
+            # needs to know first which positions more than one word shares.
+            shared, thinned = _survey(_each_word(folder, chunks), len(pages))
             prefix = f"{code}_{names}"
             if language["hash"] != prefix:  # else repacked already
                 lengths = [length for _, length in pages]
-                shared = _shared_positions(words, len(pages))
-                words = [_thinned(_folded(word, shared), lengths) for word in words]
+                words = (_thinned(_folded(word, shared), lengths) for word in _each_word(folder, chunks))
                 ranges = _ranges(_write_chunks(folder, prefix, words))
                 _rename_pages(folder, prefix, pages)
                 language["hash"] = prefix
                 write_atomic(folder / pagefind.metadata_name(prefix), _compressed(cbor2.dumps([version, pages, ranges, *rest])))
             page_count += len(pages)
-            common.update((word, len(word_pages)) for word, word_pages in words if _is_thinned(word_pages, len(pages)))
+            common.update(thinned)
         write_atomic(folder / pagefind.ENTRY_FILE, json.dumps(entry))  # last: until then, Pagefind's metadata is the one in use
     return Repacked(pages=page_count, common=common)
 
 
-def _write_chunks(folder: Path, prefix: str, words: list[list]) -> list[tuple[str, str, str]]:
+def _write_chunks(folder: Path, prefix: str, words: Iterable[list]) -> list[tuple[str, str, str]]:
     """Write `words` in chunks named `prefix` and their number; (first word, last word, name)
     of each."""
     written = []
@@ -108,6 +107,11 @@ def _rename_pages(folder: Path, prefix: str, pages: list[list]) -> None:
             fragment = folder / "fragment" / f"{page[0]}.pf_fragment"
             fragment.replace(fragment.with_name(f"{renamed[page[0]]}.pf_fragment"))
         page[0], page[1] = renamed[page[0]], _rounded_length(page[1])
+
+
+def _each_word(folder: Path, chunks: list) -> Iterator[list]:
+    for chunk in chunks:
+        yield from _words(folder / "index" / f"{chunk[2]}.pf_index")
 
 
 def _words(path: Path) -> list[list]:
@@ -142,12 +146,16 @@ def _positions(locations: Iterable[tuple[int, int]]) -> list[int]:
     return positions
 
 
-def _shared_positions(words: list[list], page_count: int) -> list[set[int]]:
-    """The positions of each page that more than one word is at: the parts of a hyphenated
-    word and the whole ("quantum-annealing": "quantumann", "quantum" and "anneal")."""
+def _survey(words: Iterable[list], page_count: int) -> tuple[list[set[int]], dict[str, int]]:
+    """The positions of each page that more than one word is at (the parts of a hyphenated
+    word and the whole: "quantum-annealing" is "quantumann", "quantum" and "anneal"), and the
+    words to be thinned, with the number of pages each is on."""
     seen = [bytearray() for _ in range(page_count)]
     shared: list[set[int]] = [set() for _ in range(page_count)]
-    for _, pages in words:
+    thinned: dict[str, int] = {}
+    for text, pages in words:
+        if _is_thinned(pages, page_count):
+            thinned[text] = len(pages)
         for page, positions in pages:
             marks = seen[page]
             for position in positions:
@@ -158,7 +166,7 @@ def _shared_positions(words: list[list], page_count: int) -> list[set[int]]:
                 if marks[position]:
                     shared[page].add(position)
                 marks[position] = 1
-    return shared
+    return shared, thinned
 
 
 def _folded(word: list, shared: list[set[int]]) -> list:
