@@ -2,7 +2,7 @@
 
 Each step redoes only what changed: the layout makes again only the entry pages whose inputs
 changed and writes pages whose text changed, the engine renders pages whose Markdown is newer
-than their HTML, the search index rebuilds the indexes holding changed entries. What the last
+than their HTML, the search index reindexes the parts holding changed entries. What the last
 complete build rendered is kept in the site itself (BUILD_STATE): a site without it, or built
 with another config or theme, is rebuilt whole.
 """
@@ -65,7 +65,8 @@ def build(root: Path, out: Path | None = None, audience: str | None = None, full
         # keeps the index's working set and all the renderers' from being in memory at once,
         # and no renderer starts until Pagefind has built the last index in memory.
         searchable = [entry for entry in published.entries if not site.is_playbook(entry)]
-        with Beside(functools.partial(search.write, out, searchable, functools.partial(site.entry_href, directory_urls=directory_urls),
+        with Beside(functools.partial(search.write, out, root / search.PARTS_DIR, searchable,
+                                      functools.partial(site.entry_href, directory_urls=directory_urls),
                                       engine.language(mkdocs_config), full)) as indexing:
             indexing.signalled()
             layout_cache = LayoutCache(root, docs_dir, reuse=not full)
@@ -106,7 +107,7 @@ def _read_state(out: Path) -> dict:
 def _renderers_kept(indexing: Beside, jobs: int) -> tuple[int, list]:
     """How many of `jobs` renderers the search index keeps from running (engine.OtherWork):
     all of them until Pagefind's memory has passed its last peak (a renderer started between
-    two indexes would still be running at the next one's), then one, for its core, until its
+    two parts would still be running at the next one's), then one, for its core, until its
     process ends."""
     watched = indexing.watch()
     if watched is None:

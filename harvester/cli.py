@@ -119,15 +119,15 @@ def _report_duplicates(flagged: int) -> None:
 def build(root, out, audience, full):
     """Build the static site from approved entries with MkDocs (strict), and its search index.
 
-    A rebuild renders only the pages whose content changed and reindexes only the search
-    indexes holding changed entries; a new config or theme renders everything.
+    A rebuild renders only the pages whose content changed and reindexes only the parts of
+    the search index holding changed entries; a new config or theme renders everything.
 
     Example: kb build --out public --audience public
     """
     report = build_module.build(workspace.open_workspace(root), out, audience, full=full)
     rendered = "all rendered" if report.rebuilt else f"{report.changed} changed"
     click.echo(f"Built {report.entries} entries ({report.pages} pages, {rendered}; "
-               f"search: {report.search.reindexed} of {report.search.shards} indexes rebuilt) into {report.out}")
+               f"search: {report.search.reindexed} of {report.search.parts} parts reindexed) into {report.out}")
 
 
 @cli.command()

@@ -45,7 +45,7 @@ def files_in_use(folder: Path) -> set[str]:
             if language.get("wasm"):
                 used.add(f"wasm.{language['wasm']}.pagefind")
             _version, pages, word_chunks, filters, *_ = read_compressed(folder / meta)
-            used.update(f"fragment/{page[0]}.pf_fragment" for page in pages)
+            used.update(f"fragment/{page[0]}.pf_fragment" for page in pages if page[0])  # kb's placeholders have none
             used.update(f"index/{chunk[2]}.pf_index" for chunk in word_chunks)
             used.update(f"filter/{chunk[1]}.pf_filter" for chunk in filters)
     return used
@@ -155,7 +155,7 @@ class Indexer:
 
         The memory is the point: Pagefind holds a whole index in memory while writing it (about
         80 KB per page of real length at its peak), so kb indexes a large site in several
-        smaller indexes, and the build keeps other work away from that peak.
+        smaller parts, and the build keeps other work away from that peak.
         """
         index_id = self._send({"type": "NewIndex", "config": {"force_language": language}})["index_id"]
         adds = iter({"type": "AddFile", "index_id": index_id, "url": url, "file_path": None, "file_contents": html}

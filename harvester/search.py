@@ -1,14 +1,13 @@
-"""The site's search index: what is indexed for each entry, split into Pagefind indexes that
-are rebuilt only when one of their entries changed, and the vocabulary the search page draws
-typo corrections from.
+"""The site's search index: what is indexed for each entry, in parts that Pagefind reindexes
+only when one of their entries changed, merged into the one index the site serves; and the
+vocabulary the search page draws typo corrections from.
 
-Layout under the site (`pagefind/shards.json` says what the search page loads, and lists the
+Layout under the site (`pagefind/search.json` says what the search page loads, and lists the
 words too common to search beside others):
-  pagefind/0/ ...      the indexes; the browser loads Pagefind's script from the first one
-                       listed and merges the others into it (an empty index is not listed);
-                       each with kb-words.json, what kb knows of its words
+  pagefind/            the index, as Pagefind lays one out (pagefind_merge.py)
   pagefind/vocabulary/ the site's words by length ("7.txt"), most frequent first
   pagefind/filters.json every filter value with its number of entries
+and the parts under the workspace's `.kb/search/` (pagefind_parts.py), with parts.json.
 """
 
 import hashlib
@@ -22,30 +21,27 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from harvester import pagefind, pagefind_repack
+from harvester import pagefind, pagefind_merge, pagefind_parts
 from harvester.files import code_digest, write_atomic
 from harvester.model import Entry, entry_digest, split_body
 from harvester.templating import plain_text
 
 SEARCH_DIR = "pagefind"
-MANIFEST = "shards.json"
-WORDS_FILE = "kb-words.json"
+MANIFEST = "search.json"
+PARTS_DIR = ".kb/search"  # in the workspace: derived, like the rest of .kb/
+PARTS_FILE = "parts.json"
 FILTERS_FILE = "filters.json"
-# How many indexes. Pagefind holds an index in memory while writing it, about 25 MB for each
+# How many parts. Pagefind holds an index in memory while writing it, about 25 MB for each
 # million characters of the entries' text (3,400 real-length entries peak near 290 MB): no
-# index holds over INDEX_TEXT_CHARS characters of title and Markdown. Smaller indexes also
-# make a rebuild cheaper (a changed entry reindexes its whole index), but each costs a query
-# one more word chunk of about INDEX_BYTES (see pagefind_repack). So a site gets as many as
-# keep a one-word query within QUERY_BUDGET, counting what every query fetches: Pagefind's
-# script and stemmer, ten results, the filters and a vocabulary file (FIXED_BYTES), and the
-# indexes' page and chunk lists, which grow with the entries however they are split
-# (ENTRY_BYTES each). Never more than one per MIN_SHARD entries: scores weigh words by their
-# rarity within each index, which a small index judges badly.
-QUERY_BUDGET = 300_000
-FIXED_BYTES, ENTRY_BYTES, INDEX_BYTES = 85_000, 6.1, 5_000
-MIN_SHARD = 2500
+# part holds over INDEX_TEXT_CHARS characters of title and Markdown, nor, so that a changed
+# entry reindexes few others, over about PART_ENTRIES entries. The site serves one index
+# merged from them, whatever their number.
+PART_ENTRIES = 2500
 INDEX_TEXT_CHARS = 12_000_000
-FORMAT = 3  # bump when the records or kb-words.json change shape: every index is rebuilt
+# Room for a part's pages to grow in the index's page numbers (see pagefind_merge), rounded
+# up to SLOT_STEP: a part that outgrows it renumbers, and so reindexes, every part.
+SLOT_ROOM, SLOT_STEP = 1.25, 256
+FORMAT = 4  # bump when the records or the parts change shape: every part is reindexed
 # Words (as Pagefind indexes them: stems) on this share of the entries or more tell no entry
 # apart: like English stop words, the search page leaves them out of a query that has other
 # words ("quantum" on a quantum computing site), which then loads none of their chunks.
@@ -66,8 +62,8 @@ _JOINED = re.compile(rf"(?<=[^\W_]){_DASH_OR_SLASH}(?=[^\W\d_])|(?<=[^\W\d_]){_D
 
 @dataclass(frozen=True)
 class Report:
-    shards: int
-    reindexed: int  # indexes rebuilt by this run
+    parts: int
+    reindexed: int  # parts Pagefind indexed again in this run
 
 
 @dataclass(frozen=True)
@@ -113,85 +109,91 @@ def _filters(entry: Entry) -> dict[str, list[str]]:
     return {name: [value.replace(",", " ") for value in values] for name, values in filters.items()}
 
 
-def write(site_dir: Path, entries: list[Entry], url_of: Callable[[str], str], language: str, full: bool = False,
-          progress: Callable[[str], None] = lambda state: None) -> Report:
+def write(site_dir: Path, parts_dir: Path, entries: list[Entry], url_of: Callable[[str], str], language: str,
+          full: bool = False, progress: Callable[[str], None] = lambda state: None) -> Report:
     """Make `site_dir/pagefind` index exactly `entries`, whose pages are at `url_of(entry id)`,
-    rebuilding only the indexes whose entries changed (every index when `full`). Records are
-    made only for the indexes rebuilt. `progress(INDEXING)` is called when Pagefind has read
-    the pages of an index it rebuilds, `progress(PEAKS_PASSED)` when it writes the last one's
-    files, or at once when it rebuilds none."""
-    folder = site_dir / SEARCH_DIR
-    previous = {} if full else _read_manifest(folder)
-    count = _shard_count(len(entries), sum(len(entry.title) + len(entry.body) for entry in entries), previous.get("count", 0))
-    shards: list[list[Entry]] = [[] for _ in range(count)]
+    from parts kept in `parts_dir`, reindexing only the parts whose entries changed (every part
+    when `full`). Records are made only for the parts reindexed. `progress(INDEXING)` is called
+    when Pagefind has read the pages of a part it indexes, `progress(PEAKS_PASSED)` when it
+    writes the last one's files, or at once when it indexes none."""
+    live = site_dir / SEARCH_DIR
+    settings = {} if full else _read_json(parts_dir / PARTS_FILE)
+    count = _part_count(len(entries), sum(len(entry.title) + len(entry.body) for entry in entries), settings.get("count", 0))
+    grouped: list[list[Entry]] = [[] for _ in range(count)]
     for entry in entries:
-        shards[_shard_of(entry.id, count)].append(entry)
-    digests = [_digest(shard, url_of, language) for shard in shards]
-    old_digests = previous.get("digests", []) if previous.get("count") == count else []
-    stale = [number for number in range(count)
-             if number >= len(old_digests) or old_digests[number] != digests[number]
-             or not (folder / str(number) / "pagefind-entry.json").is_file()]
-    words: dict[int, Counter] = {}
+        grouped[_part_of(entry.id, count)].append(entry)
+    slot = _slot(max(map(len, grouped)), settings.get("slot", 0) if settings.get("count") == count else 0)
+    digests = [_digest(part, url_of, language, number * slot) for number, part in enumerate(grouped)]
+    parts = [None if full else pagefind_parts.read(parts_dir / str(number)) for number in range(count)]
+    stale = [number for number, part in enumerate(parts)
+             if part is None or part.meta.get("digest") != digests[number] or not _fragments_in(part, live)]
+    write_atomic(parts_dir / PARTS_FILE, json.dumps({"format": FORMAT, "count": count, "slot": slot}) + "\n")
     if stale:
         with pagefind.Indexer() as indexer:
             for number in stale:
                 passed = (lambda: progress(PEAKS_PASSED)) if number == stale[-1] else (lambda: None)
-                words[number] = _index_shard(indexer, folder / str(number), shards[number], url_of, language,
-                                             on_read=lambda: progress(INDEXING), on_writing=passed)
-        # Pagefind may still be writing files when it replies that it wrote them: only once it
-        # has exited are they all there to be read.
-        for number in stale:
-            repacked = pagefind_repack.repack(folder / str(number), names=digests[number][:8])
-            _keep_files_in_use(folder / str(number), words[number], repacked)
+                parts[number] = _index_part(indexer, parts_dir, number, grouped[number], number * slot, digests[number],
+                                            live, url_of, language, on_read=lambda: progress(INDEXING), on_writing=passed)
     else:
         progress(PEAKS_PASSED)
-    _remove_other_shards(folder, count)
-    indexes = [json.loads((folder / str(number) / WORDS_FILE).read_text(encoding="utf-8")) for number in range(count)]
-    lengths = _write_vocabulary(folder, indexes)
-    _write_filter_counts(folder, entries)
-    manifest = {"format": FORMAT, "shards": [f"{number}/" for number in range(count) if shards[number]],
-                "vocabulary": lengths, "common": _common_words(indexes), "count": count, "digests": digests}
-    write_atomic(folder / MANIFEST, json.dumps(manifest, indent=1) + "\n")
-    return Report(shards=count, reindexed=len(stale))
+    for folder in parts_dir.iterdir():
+        if folder.is_dir() and not (folder.name.isdigit() and int(folder.name) < count):
+            shutil.rmtree(folder)
+    _write_index(live, parts, slot, hashlib.sha256("\0".join(digests).encode()).hexdigest())
+    _write_filter_counts(live, entries)
+    return Report(parts=count, reindexed=len(stale))
 
 
-def _index_shard(indexer: "pagefind.Indexer", live: Path, shard: list[Entry], url_of: Callable[[str], str],
-                 language: str, on_read: Callable[[], None], on_writing: Callable[[], None]) -> Counter:
-    """Index `shard` into `live`, over the index it replaces; return its words and how many
-    entries use each. `on_read` and `on_writing` are Pagefind's (see pagefind.Indexer.index).
-
-    Once `pagefind_repack.repack` has renamed its files, `_keep_files_in_use` removes those
-    the new index no longer uses. A build stopped half way leaves the index mixed, like the
-    pages; the manifest, written last, still holds the old digest, so the next build indexes
-    it again."""
+def _index_part(indexer: "pagefind.Indexer", parts_dir: Path, number: int, entries: list[Entry], first_page: int,
+                digest: str, live: Path, url_of: Callable[[str], str], language: str,
+                on_read: Callable[[], None], on_writing: Callable[[], None]) -> pagefind_parts.Part:
+    """Index `entries` as part `number`, its pages numbered from `first_page`, and store it
+    (pagefind_parts.store) with the words a typo could be corrected to. `on_read` and
+    `on_writing` are Pagefind's (see pagefind.Indexer.index)."""
     words: Counter = Counter()
 
     def pages():
-        for url, entry in sorted((url_of(entry.id), entry) for entry in shard):
+        for url, entry in sorted((url_of(entry.id), entry) for entry in entries):
             made = record(entry, url)
             words.update(set(_words(made.html)))
             yield made.url, made.html
 
-    indexer.index(pages(), live, language, on_read=on_read, on_writing=on_writing)
-    return words
+    output = parts_dir / f"{number}.pagefind"
+    shutil.rmtree(output, ignore_errors=True)
+    indexer.index(pages(), output, language, on_read=on_read, on_writing=on_writing)
+    part = pagefind_parts.store(output, parts_dir / str(number), live, first_page, names=digest[:8],
+                                known={"digest": digest, "words": words})
+    shutil.rmtree(output)
+    return part
 
 
-def _keep_files_in_use(live: Path, words: Counter, repacked: pagefind_repack.Repacked) -> None:
-    used = pagefind.files_in_use(live) | {WORDS_FILE}
+def _fragments_in(part: pagefind_parts.Part, live: Path) -> bool:
+    """Whether the site's index still has the part's pages (a site removed, or built from
+    other parts, has not)."""
+    return all((live / "fragment" / f"{name}.pf_fragment").is_file() for name, _ in part.pages)
+
+
+def _write_index(live: Path, parts: list[pagefind_parts.Part], slot: int, digest: str) -> None:
+    """Merge `parts` into the site's index, unless it is their merge already; then the
+    vocabulary and the manifest, and the files no longer in use go. A build stopped half way
+    leaves the old index in use (the entry file is written last) and the manifest without the
+    new digest, so the next build merges again."""
+    manifest = _read_json(live / MANIFEST)
+    pages = sum(len(part.pages) for part in parts)
+    if manifest.get("digest") != digest or (pages and not (live / pagefind.ENTRY_FILE).is_file()):
+        thinned = pagefind_merge.merge(parts, slot, live, names=digest[:8]) if pages else {}
+        manifest = {"format": FORMAT, "digest": digest, "index": bool(pages),
+                    "common": sorted(word for word, count in thinned.items() if count >= COMMON_SHARE * pages)}
+    manifest["vocabulary"] = _write_vocabulary(live, [part.meta["words"] for part in parts])
+    write_atomic(live / MANIFEST, json.dumps(manifest, indent=1) + "\n")
+    in_use = pagefind.files_in_use(live) if manifest["index"] else set()
     for file in list(live.rglob("*")):
-        if file.is_file() and file.relative_to(live).as_posix() not in used:
+        name = file.relative_to(live).as_posix()
+        if file.is_file() and name not in in_use and name not in (MANIFEST, FILTERS_FILE) and not name.startswith("vocabulary/"):
             file.unlink()
-    known = {"pages": repacked.pages, "common": repacked.common, "words": words}
-    write_atomic(live / WORDS_FILE, json.dumps(known, ensure_ascii=False, sort_keys=True))
-
-
-def _common_words(indexes: list[dict]) -> list[str]:
-    """The stems on COMMON_SHARE of the site's pages, from what each index knows of its words
-    (`_keep_files_in_use`): each lists those on half its pages or more (see pagefind_repack)."""
-    pages, common = sum(index["pages"] for index in indexes), Counter()
-    for index in indexes:
-        common.update(index["common"])
-    return sorted(word for word, count in common.items() if count >= COMMON_SHARE * pages)
+    for folder in sorted((path for path in live.rglob("*") if path.is_dir()), reverse=True):
+        if not any(folder.iterdir()):
+            folder.rmdir()
 
 
 def _write_filter_counts(folder: Path, entries: list[Entry]) -> None:
@@ -206,12 +208,13 @@ def _write_filter_counts(folder: Path, entries: list[Entry]) -> None:
                                                    ensure_ascii=False, sort_keys=True) + "\n")
 
 
-def _write_vocabulary(folder: Path, indexes: list[dict]) -> list[int]:
-    """Every word of the site, one file per word length, most frequent first: the search page
-    loads only the lengths one edit away from a word it could not find."""
+def _write_vocabulary(folder: Path, counts: list[dict[str, int]]) -> list[int]:
+    """Every word of the site (`counts`: how many entries of each part use each word), one
+    file per word length, most frequent first: the search page loads only the lengths one edit
+    away from a word it could not find."""
     words: Counter = Counter()
-    for index in indexes:
-        words.update(index["words"])
+    for part_counts in counts:
+        words.update(part_counts)
     by_length: dict[int, list[str]] = {}
     for word, _ in sorted(words.items(), key=lambda item: (-item[1], item[0])):
         by_length.setdefault(len(word), []).append(word)
@@ -231,40 +234,41 @@ def _words(record: str) -> list[str]:
     return [word for word in _WORD.findall(text) if 3 <= len(word) <= 24 and not word.isdigit()]
 
 
-def _shard_count(entries: int, text: int, current: int) -> int:
-    """How many indexes for `entries` of `text` characters (title and Markdown), where there
-    are `current`."""
+def _part_count(entries: int, text: int, current: int) -> int:
+    """How many parts for `entries` of `text` characters (title and Markdown), where there are
+    `current`."""
     by_memory = math.ceil(text / INDEX_TEXT_CHARS)
-    by_budget = int((QUERY_BUDGET - FIXED_BYTES - ENTRY_BYTES * entries) // INDEX_BYTES)
-    best = max(1, by_memory, min(by_budget, entries // MIN_SHARD))
-    # A new count moves most entries to another index, so everything is reindexed: the count
+    best = max(1, by_memory, entries // PART_ENTRIES)
+    # A new count moves most entries to another part, so everything is reindexed: the count
     # stays while it is one away from the best and within memory, lest a site whose size
     # hovers at a boundary reindex everything on every build.
     return current if current and abs(current - best) <= 1 and current >= by_memory else best
 
 
-def _shard_of(entry_id: str, count: int) -> int:
+def _slot(largest: int, current: int) -> int:
+    """How many page numbers each part has (see pagefind_merge), for parts of at most
+    `largest` entries, where each has `current`."""
+    if current and largest <= current:
+        return current
+    return max(1, math.ceil(largest * SLOT_ROOM / SLOT_STEP)) * SLOT_STEP
+
+
+def _part_of(entry_id: str, count: int) -> int:
     return int(hashlib.sha1(entry_id.encode()).hexdigest()[:8], 16) % count
 
 
-def _digest(shard: list[Entry], url_of: Callable[[str], str], language: str) -> str:
+def _digest(entries: list[Entry], url_of: Callable[[str], str], language: str, first_page: int) -> str:
     # Of the whole entry, not only what its record shows: a sixth of the time it takes to make
     # the records, for the price of a reindex after an edit search does not see (a curator's note).
-    digest = hashlib.sha256(f"{FORMAT}\0{code_digest()}\0{pagefind.version()}\0{language}".encode())
-    for entry in sorted(shard, key=lambda entry: entry.id):
+    digest = hashlib.sha256(f"{FORMAT}\0{code_digest()}\0{pagefind.version()}\0{language}\0{first_page}".encode())
+    for entry in sorted(entries, key=lambda entry: entry.id):
         digest.update(f"\0{url_of(entry.id)}\0{entry_digest(entry)}".encode())
     return digest.hexdigest()
 
 
-def _read_manifest(folder: Path) -> dict:
+def _read_json(path: Path) -> dict:
     try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}  # no index yet, or an unreadable one: everything is rebuilt
-    return manifest if isinstance(manifest, dict) and manifest.get("format") == FORMAT else {}
-
-
-def _remove_other_shards(folder: Path, count: int) -> None:
-    for child in folder.iterdir():
-        if child.is_dir() and child.name != "vocabulary" and not (child.name.isdigit() and int(child.name) < count):
-            shutil.rmtree(child)
+        return {}  # none yet, or an unreadable one: everything is made again
+    return data if isinstance(data, dict) and data.get("format") == FORMAT else {}

@@ -99,9 +99,9 @@ def harvested(kb, demo_dump):
     return kb
 
 
-def in_three_indexes(kb, monkeypatch) -> None:
+def in_three_parts(kb, monkeypatch) -> None:
     """Make the approved entries of `kb` too big for one search index's memory: they go in
-    three (with room for an edit to make them longer)."""
+    three parts (with room for an edit to make them longer)."""
     text = sum(len(entry.title) + len(entry.body) for entry in store.load_all(kb.root) if entry.status == "approved")
     monkeypatch.setattr(search, "INDEX_TEXT_CHARS", math.ceil(text / 2.5))
 

@@ -9,7 +9,7 @@ import random
 import string
 from pathlib import Path
 
-from harvester import pagefind
+from harvester import pagefind, pagefind_parts, search
 from harvester.pagefind import read_compressed as read
 
 
@@ -45,10 +45,23 @@ def metadata_bytes(folder: Path) -> int:
     return (folder / _metadata_file(folder)).stat().st_size
 
 
-def _urls(folder: Path) -> list[str]:
-    # A chunk numbers pages by their place in the metadata, not in the order they were sent.
-    return [json.loads(gzip.decompress((folder / "fragment" / f"{page[0]}.pf_fragment").read_bytes())
-                       .removeprefix(pagefind.METADATA_SIGNATURE))["url"] for page in metadata(folder)[1]]
+def page_urls(folder: Path) -> dict[int, str]:
+    """{page number: URL} of each page of the index."""
+    # A chunk numbers pages by their place in the metadata, not in the order they were sent;
+    # kb's merged index has numbers no page has (pagefind_merge.py).
+    return {number: json.loads(gzip.decompress((folder / "fragment" / f"{page[0]}.pf_fragment").read_bytes())
+                               .removeprefix(pagefind.METADATA_SIGNATURE))["url"]
+            for number, page in enumerate(metadata(folder)[1]) if page[0]}
+
+
+def merged_alone(pages: list[tuple[str, str]], live: Path, work: Path) -> None:
+    """Index `pages` ([(url, html)]) with Pagefind, store them as one part and merge it into
+    the index in `live`, with its manifest, as `kb build` does: the site's search page then
+    searches them alone."""
+    with pagefind.Indexer() as indexer:
+        indexer.index(pages, work / "pagefind", "en")
+    part = pagefind_parts.store(work / "pagefind", work / "part", live, 0, "test", known={"words": {}})
+    search._write_index(live, [part], slot=len(pages), digest=f"test{len(pages)}")
 
 
 def pages_by_word(folder: Path) -> dict[str, set[str]]:
@@ -60,7 +73,7 @@ def weights_by_word(folder: Path) -> dict[str, dict[str, int]]:
     """{indexed word: {URL of a page it is on: the sum of its positions' weights there}}: what
     Pagefind ranks the page by, for the word. A negative position gives the weight of those
     after it."""
-    urls = _urls(folder)
+    urls = page_urls(folder)
 
     def weighed(positions: list[int]) -> int:
         total, weight = 0, None

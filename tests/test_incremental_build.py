@@ -8,19 +8,20 @@ import math
 import os
 import random
 import re
+import shutil
 import time
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import in_three_indexes
+from conftest import in_three_parts
 from harvester import build as build_module
-from harvester import engine, layout_cache, machine_pages, pagefind, search, store, templating
+from harvester import engine, layout_cache, machine_pages, pagefind, pagefind_parts, search, store, templating
 from harvester import site as site_module
 from harvester.errors import KbError
 from harvester.model import Entry, split_body
-from pagefind_index import chunks, made_up_word, misrouted_words
+from pagefind_index import chunks, made_up_word, metadata, misrouted_words
 from waiting import eventually
 
 
@@ -64,7 +65,7 @@ def entries(kb) -> list[dict]:
     return json.loads((kb.root / "site" / "api" / "entries.json").read_text())
 
 
-def test_one_changed_answer_renders_one_page_and_reindexes_its_index(built):
+def test_one_changed_answer_renders_one_page_and_reindexes_its_part(built):
     site = built.root / "site"
     before = html_files(site)
     record = entries(built)[0]
@@ -74,7 +75,7 @@ def test_one_changed_answer_renders_one_page_and_reindexes_its_index(built):
 
     output = built("build").output
 
-    assert "1 changed" in output and "search: 1 of 1 indexes rebuilt" in output
+    assert "1 changed" in output and "search: 1 of 1 parts reindexed" in output
     after = html_files(site)
     assert sorted(name for name in after if after[name] != before[name]) == sorted([page, "404.html"])
     assert "Zyzzogeton" in (site / page).read_text()
@@ -154,9 +155,9 @@ def test_a_theme_override_change_renders_every_page_again(built):
 
 def test_full_renders_and_reindexes_everything(built):
     output = built("build", "--full").output
-    assert "all rendered" in output and "search: 1 of 1 indexes rebuilt" in output
+    assert "all rendered" in output and "search: 1 of 1 parts reindexed" in output
     again = built("build").output
-    assert "0 changed" in again and "search: 0 of 1 indexes rebuilt" in again
+    assert "0 changed" in again and "search: 0 of 1 parts reindexed" in again
 
 
 def test_a_full_build_leaves_nothing_of_the_old_site(built):
@@ -168,7 +169,7 @@ def test_a_full_build_leaves_nothing_of_the_old_site(built):
     built("build", "--full")
     assert not (site / "gone.html").exists()
     assert [path.name for path in site.iterdir() if path.name.startswith(engine.OLD_SITE_PREFIX)] == []
-    assert (site / "index.html").is_file() and (site / "pagefind" / "shards.json").is_file()
+    assert (site / "index.html").is_file() and (site / "pagefind" / search.MANIFEST).is_file()
 
 
 def test_an_interrupted_build_is_redone_whole(built, monkeypatch):
@@ -235,7 +236,7 @@ def test_no_renderer_beside_the_index_in_memory_and_one_fewer_while_it_is_writte
     def started() -> str:
         return " ".join(sorted(p.name for p in tmp_path.glob("started-*")))
 
-    def write_until_told(site_dir, entries, url_of, language, full, progress):  # slower than the first renderer
+    def write_until_told(site_dir, parts_dir, entries, url_of, language, full, progress):  # slower than the first renderer
         def peak_held_until_the_render_waits(state):
             progress(state)
             if state == search.INDEXING:
@@ -243,7 +244,7 @@ def test_no_renderer_beside_the_index_in_memory_and_one_fewer_while_it_is_writte
                 time.sleep(1)  # room for a wrongly started renderer to show
                 (tmp_path / "seen-at-peak").write_text(started())
 
-        report = write_index(site_dir, entries, url_of, language, full, peak_held_until_the_render_waits)
+        report = write_index(site_dir, parts_dir, entries, url_of, language, full, peak_held_until_the_render_waits)
         eventually(index_may_end.exists)
         return report
 
@@ -276,7 +277,7 @@ def test_no_renderer_beside_the_index_in_memory_and_one_fewer_while_it_is_writte
     assert (tmp_path / "seen-while-indexing").read_text() == "started-0-beside-0"  # alone while it was written
     assert list(tmp_path.glob("started-*-beside-1"))  # two at a time once it was done
     assert len(list(tmp_path.glob("ended-*"))) == len(list(tmp_path.glob("started-*"))) > 2
-    assert report.search.reindexed == report.search.shards
+    assert report.search.reindexed == report.search.parts
     assert (built.root / "site" / build_module.BUILD_STATE).is_file()
 
 
@@ -295,33 +296,40 @@ def test_a_renderer_error_fails_the_build_saying_what_went_wrong(built, monkeypa
     assert not (built.root / "site" / build_module.BUILD_STATE).exists()
 
 
-def test_several_indexes_each_rebuilt_only_for_their_own_entries(built, monkeypatch):
-    in_three_indexes(built, monkeypatch)
-    site = built.root / "site"
+def test_several_parts_each_reindexed_only_for_their_own_entries_and_served_as_one_index(built, monkeypatch):
+    in_three_parts(built, monkeypatch)
+    site, parts = built.root / "site", built.root / search.PARTS_DIR
     first = built("build").output
-    assert "search: 3 of 3 indexes rebuilt" in first
-    # Listed are the indexes with entries: the browser loads Pagefind from the first one.
-    listed = json.loads((site / "pagefind" / "shards.json").read_text())["shards"]
-    counts = {shard: sum(language["page_count"] for language in json.loads(
-        (site / "pagefind" / shard / "pagefind-entry.json").read_text())["languages"].values()) for shard in listed}
-    assert sum(counts.values()) == len(entries(built)) and 0 not in counts.values()
-    assert (site / "pagefind" / listed[0] / "pagefind.js").is_file() and list((site / "pagefind" / listed[0]).glob("wasm.en.*"))
+    assert "search: 3 of 3 parts reindexed" in first
+    stored = [pagefind_parts.read(parts / str(number)) for number in range(3)]
+    assert sum(bool(part.pages) for part in stored) >= 2
+    # One index, which lists every entry's page once.
+    index_pages = [page for page in metadata(site / "pagefind")[1] if page[0]]
+    assert len(index_pages) == sum(len(part.pages) for part in stored) == len(entries(built))
+    assert (site / "pagefind" / "pagefind.js").is_file() and list((site / "pagefind").glob("wasm.en.*"))
 
     record = entries(built)[0]
     body_line = answer_line(built, record["id"])
     replace_in_entry(built, record["id"], body_line, body_line + " Reindexed.")
-    assert "search: 1 of 3 indexes rebuilt" in built("build").output
+    assert "search: 1 of 3 parts reindexed" in built("build").output
+    again = [pagefind_parts.read(parts / str(number)) for number in range(3)]
+    assert sum(part.meta["digest"] != before.meta["digest"] for part, before in zip(again, stored)) == 1
 
 
-def test_the_index_says_when_pagefind_reads_each_index_and_when_its_peaks_are_behind_it(built, monkeypatch, tmp_path):
-    in_three_indexes(built, monkeypatch)
+def test_a_part_whose_pages_the_site_lost_is_reindexed(built):
+    shutil.rmtree(built.root / "site")
+    assert "search: 1 of 1 parts reindexed" in built("build").output
+
+
+def test_the_index_says_when_pagefind_reads_each_part_and_when_its_peaks_are_behind_it(built, monkeypatch, tmp_path):
+    in_three_parts(built, monkeypatch)
     approved = [entry for entry in store.load_all(built.root) if entry.status == "approved"]
     said: list[str] = []
-    report = search.write(tmp_path, approved, lambda entry_id: f"entries/{entry_id}/", "en", progress=said.append)
+    report = search.write(tmp_path, tmp_path / "parts", approved, lambda entry_id: f"entries/{entry_id}/", "en", progress=said.append)
     assert report.reindexed == 3 and said == [search.INDEXING] * 3 + [search.PEAKS_PASSED]
     said.clear()
-    search.write(tmp_path, approved, lambda entry_id: f"entries/{entry_id}/", "en", progress=said.append)
-    assert said == [search.PEAKS_PASSED]  # nothing to rebuild: no peak at all
+    search.write(tmp_path, tmp_path / "parts", approved, lambda entry_id: f"entries/{entry_id}/", "en", progress=said.append)
+    assert said == [search.PEAKS_PASSED]  # nothing to reindex: no peak at all
 
 
 def test_the_search_record_holds_the_answer_not_the_page_chrome(built):
@@ -368,29 +376,25 @@ def test_parsed_front_matter_is_reused_only_while_its_text_is_unchanged(built):
     assert len(json.loads(cache.read_text())["entries"]) == len(saved) - 1
 
 
-def test_the_index_count_follows_the_query_budget_within_memory_and_ranking_bounds():
-    def query_bytes(entries: int, count: int) -> float:
-        return search.FIXED_BYTES + search.ENTRY_BYTES * entries + search.INDEX_BYTES * count
-
+def test_the_part_count_follows_memory_and_rebuild_size():
     for entries in (10, 3_000, 10_000, 20_000, 100_000):
         for text in (entries * 800, entries * 3_150, entries * 10_000):  # short, real-length and long entries
-            count = search._shard_count(entries, text, 0)
-            by_memory = math.ceil(text / search.INDEX_TEXT_CHARS)
-            assert count >= by_memory  # memory first
-            assert count == by_memory or entries / count >= search.MIN_SHARD
-            if count > by_memory:
-                assert query_bytes(entries, count) <= search.QUERY_BUDGET  # extra indexes only within budget
-    # Cheaper rebuilds where the budget affords them, and as many as memory needs where not.
-    assert search._shard_count(10_000, 10_000 * 3_150, 0) > math.ceil(10_000 * 3_150 / search.INDEX_TEXT_CHARS)
-    assert search._shard_count(100_000, 100_000 * 3_150, 0) == math.ceil(100_000 * 3_150 / search.INDEX_TEXT_CHARS)
+            count = search._part_count(entries, text, 0)
+            assert count == max(1, math.ceil(text / search.INDEX_TEXT_CHARS), entries // search.PART_ENTRIES)
     # A site hovering at a boundary keeps its count (a new one reindexes everything), unless
     # memory forbids it.
     entries, text = 20_000, 100_000_000
-    best = search._shard_count(entries, text, 0)
+    best = search._part_count(entries, text, 0)
     assert best == math.ceil(text / search.INDEX_TEXT_CHARS)
-    assert search._shard_count(entries, text, best + 1) == best + 1
-    assert search._shard_count(entries, text, best + 2) == best
-    assert search._shard_count(entries, text, best - 1) == best
+    assert search._part_count(entries, text, best + 1) == best + 1
+    assert search._part_count(entries, text, best + 2) == best
+    assert search._part_count(entries, text, best - 1) == best
+
+
+def test_each_part_keeps_its_page_numbers_until_one_outgrows_them():
+    assert search._slot(1000, 0) == 1280  # a quarter to grow, in steps of 256
+    assert search._slot(1280, 1280) == 1280 and search._slot(600, 1280) == 1280
+    assert search._slot(1281, 1280) == 1792
 
 
 def test_only_changed_entries_are_laid_out_again(built, monkeypatch):
@@ -442,28 +446,29 @@ def test_a_layout_stopped_half_way_is_not_trusted(built, monkeypatch):
     assert "Half way." in (built.root / "site" / record["url"] / "index.html").read_text()
 
 
-def test_each_index_sends_every_word_and_its_prefixes_to_their_chunk(built, tmp_path):
-    # Pagefind trims ranges to prefixes that its search can then fail to match (pagefind_repack.py).
+def test_the_index_sends_every_word_and_its_prefixes_to_their_chunk(built, tmp_path):
+    # Pagefind trims ranges to prefixes that its search can then fail to match (pagefind_merge.py).
     rng = random.Random(0)
     model = store.load_all(built.root)[0]
     entries = [Entry({**model.meta, "id": f"acme:{n}"}, " ".join(made_up_word(rng) for _ in range(60)))
                for n in range(400)]
-    search.write(tmp_path, entries, lambda entry_id: f"entries/{entry_id}/", "en")
-    indexes = list((tmp_path / search.SEARCH_DIR).glob("[0-9]*"))
-    assert sum(len(chunks(index)) for index in indexes) > 2
-    assert [misrouted_words(index) for index in indexes] == [[] for _ in indexes]
+    search.write(tmp_path, tmp_path / "parts", entries, lambda entry_id: f"entries/{entry_id}/", "en")
+    assert len(chunks(tmp_path / search.SEARCH_DIR)) > 2
+    assert misrouted_words(tmp_path / search.SEARCH_DIR) == []
 
 
-def test_a_rebuilt_index_keeps_exactly_the_files_it_uses(built):
-    shard = built.root / "site" / "pagefind" / "0"
+def test_a_reindexed_part_leaves_the_index_exactly_the_files_it_uses(built):
+    live = built.root / "site" / "pagefind"
     record = entries(built)[0]
     body_line = answer_line(built, record["id"])
     replace_in_entry(built, record["id"], body_line, body_line + " Quillwort.")
-    before = {p.relative_to(shard).as_posix() for p in shard.rglob("*") if p.is_file()}
-    assert "search: 1 of 1 indexes rebuilt" in built("build").output
-    after = {p.relative_to(shard).as_posix() for p in shard.rglob("*") if p.is_file()}
-    assert after == pagefind.files_in_use(shard) | {search.WORDS_FILE}
-    page_count = json.loads((shard / "pagefind-entry.json").read_text())["languages"]["en"]["page_count"]
+    before = {p.relative_to(live).as_posix() for p in live.rglob("*") if p.is_file()}
+    assert "search: 1 of 1 parts reindexed" in built("build").output
+    after = {p.relative_to(live).as_posix() for p in live.rglob("*") if p.is_file()}
+    ours = {search.MANIFEST, search.FILTERS_FILE} | {name for name in after if name.startswith("vocabulary/")}
+    assert after == pagefind.files_in_use(live) | ours
+    page_count = json.loads((live / "pagefind-entry.json").read_text())["languages"]["en"]["page_count"]
     assert len([name for name in after if name.startswith("fragment/")]) == page_count
     # Every page and word file has a new name: no browser shows one it cached from the old index.
     assert not {name for name in before & after if name.startswith(("fragment/", "index/"))}
+    assert not (built.root / search.PARTS_DIR / "0.pagefind").exists()  # Pagefind's own output is gone

@@ -1,6 +1,6 @@
 """Search as readers use it, in headless Chromium: the search page over a site whose index is
-split in several Pagefind indexes, its filters and shareable URL, typo correction, and an
-incremental build that changes what search finds."""
+merged from several parts, its filters and shareable URL, typo correction, and an incremental
+build that changes what search finds."""
 
 import json
 import random
@@ -13,19 +13,19 @@ import pytest
 from playwright.sync_api import expect
 
 from browser import chromium, serving
-from conftest import dump_source, edit_post, in_three_indexes
-from harvester import pagefind, pagefind_repack, store
-from pagefind_index import chunks, made_up_word, metadata, pages_by_word
+from conftest import dump_source, edit_post, in_three_parts
+from harvester import search, store
+from pagefind_index import chunks, made_up_word, merged_alone, metadata, pages_by_word
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def sharded(harvested, monkeypatch):
-    """The demo entries, approved and built into three search indexes."""
+    """The demo entries, approved and built into a search index of three parts."""
     harvested("approve", "--all", "--by", "ana")
-    in_three_indexes(harvested, monkeypatch)
-    assert "search: 3 of 3 indexes rebuilt" in harvested("build").output
+    in_three_parts(harvested, monkeypatch)
+    assert "search: 3 of 3 parts reindexed" in harvested("build").output
     return harvested
 
 
@@ -52,14 +52,11 @@ def found(page, url: str, query: str, limit: int = 50, **filters: str) -> list[s
         }""", [query, filters, limit])
 
 
-def searched_alone(site: Path, name: str, pages: list[tuple[str, str]]) -> Path:
-    """Index `pages` ([(url, html)]) as the one index the site's search page searches, with no
-    typo corrections; return its folder."""
-    folder = site / "pagefind" / name
-    with pagefind.Indexer() as indexer:
-        indexer.index(pages, folder, "en")
-    (site / "pagefind" / "shards.json").write_text(json.dumps({"shards": [f"{name}/"], "vocabulary": []}))
-    return folder
+def searched_alone(site: Path, pages: list[tuple[str, str]]) -> Path:
+    """Index `pages` ([(url, html)]) as kb does, in place of the site's index, with no typo
+    corrections; return its folder."""
+    merged_alone(pages, site / search.SEARCH_DIR, site.parent / "searched-alone")
+    return site / search.SEARCH_DIR
 
 
 def listed(page) -> list[str]:
@@ -80,7 +77,7 @@ def test_a_query_finds_its_entry_across_indexes_and_the_url_reproduces_it(sharde
         assert listed(page)[0] == target["url"]
         expect(page.locator("#kb-search-input")).to_have_value("CrashLoopBackOff")
 
-        # Every entry is in exactly one of the three indexes, and a filter-only search sees all.
+        # Every entry is in the index once, whatever its part, and a filter-only search sees all.
         everything = found(page, url, "", answer="accepted") + found(page, url, "", answer="top-voted")
         assert sorted(everything) == sorted(r["url"] for r in api(sharded))
     assert page.errors == []
@@ -136,7 +133,7 @@ def test_an_incremental_build_updates_what_search_finds(sharded, browser_page):
     sharded("reject", removed["id"], "--reason", "outdated", "--by", "ana")
     removed_word = next(word for word in removed["title"].split() if len(word) > 5)
     output = sharded("build").output
-    assert "search: 3 of 3 indexes rebuilt" not in output and "all rendered" not in output
+    assert "search: 1 of 3 parts reindexed" in output and "all rendered" not in output
 
     with serving(sharded.root / "site") as url:
         page.goto(url + "search/")
@@ -202,7 +199,7 @@ def test_a_word_finds_every_form_of_it_where_the_index_splits_its_words(sharded,
                   for n, form in enumerate(forms * 2)]
     fillers = [(f"filler/{n}/", "<html><body><p>{}</p></body></html>".format(
         " ".join("simulat" + "".join(rng.choices(string.ascii_lowercase, k=5)) for _ in range(40)))) for n in range(1000)]
-    index = searched_alone(sharded.root / "site", "split", with_forms + fillers)
+    index = searched_alone(sharded.root / "site", with_forms + fillers)
     assert len(list((index / "index").iterdir())) > 2
     loaded: list[str] = []
     browser_page.on("request", lambda request: ".pf_index" in request.url and loaded.append(request.url))
@@ -232,7 +229,7 @@ def test_the_entry_about_the_words_ranks_above_entries_that_mention_them_in_pass
              "description of annealing in practice. " + "Other text about qubits and couplers. " * 30 + "</p>")
     passing = [(f"passing/{n}/", f"<html><body><h1>Which gate does annealing quantum hardware use, case {n}?</h1>"
                 f"<p>See the vendor's manual, chapter {n}.</p></body></html>") for n in range(40)]
-    searched_alone(sharded.root / "site", "ranked", [("about/", f"<html><body>{about}</body></html>"), *passing])
+    searched_alone(sharded.root / "site", [("about/", f"<html><body>{about}</body></html>"), *passing])
 
     with serving(sharded.root / "site") as url:
         browser_page.goto(url + "search/")
@@ -262,27 +259,25 @@ def test_each_word_joined_by_a_dash_or_a_slash_is_found_and_the_title_shown_as_w
 def test_every_word_finds_its_pages_alone_and_beside_another_word(sharded, browser_page):
     # Pagefind 1.4 stores each chunk's range trimmed ("needl" to "ne", for a chunk ending in
     # "next"), looks a word up in the chunk whose range holds it, and drops from a query of
-    # several words a word it finds no chunk for that way. kb stores exact ranges and the page
-    # loads each word's chunk on its own. Made-up words on 1,500 pages, all with "common", make
-    # dozens of chunks; the words at either end of every fifth are searched, alone and with
-    # "common".
+    # several words a word it finds no chunk for that way. kb writes ranges that hold every
+    # word, and the page loads each word's chunk on its own. Made-up words on 1,500 pages, two
+    # in three with "common" (too few for the page to leave it out), make dozens of chunks; the
+    # words at either end of every fifth are searched, alone and with "common".
     rng = random.Random(1)
     made_up = sorted({"".join(rng.choice("bdfgkmnprtvz") + rng.choice("aiou") for _ in range(rng.randint(2, 4)))
                       + rng.choice("bdgkmnprt") for _ in range(8000)})
-    pages = [(f"page/{n}/", "<html><body><p>common {}</p></body></html>".format(" ".join(rng.sample(made_up, 30))))
+    pages = [(f"page/{n}/", "<html><body><p>{} {}</p></body></html>".format("common" if n % 3 else "", " ".join(rng.sample(made_up, 30))))
              for n in range(1500)]
-    index = searched_alone(sharded.root / "site", "words", pages)
-    stored = chunks(index)
-    assert len(stored) > 5 and any(not start <= word <= end for start, end, words in stored for word in words)
-    pagefind_repack.repack(index, names="test")
+    index = searched_alone(sharded.root / "site", pages)
     on_pages = pages_by_word(index)
+    assert len(chunks(index)) > 5 and "common" not in json.loads((index / search.MANIFEST).read_text())["common"]
     ends = [word for *_, words in chunks(index)[::5] for word in (words[0], words[-1]) if word in made_up]
 
     with serving(sharded.root / "site") as url:
         for word in ends:
             # Pagefind matches the words a query word begins too ("gagir" finds "gagirom").
-            expected = {u.lstrip("/") for indexed, urls in on_pages.items() if indexed.startswith(word) for u in urls}
-            for query in (word, f"common {word}"):
+            alone = {u.lstrip("/") for indexed, urls in on_pages.items() if indexed.startswith(word) for u in urls}
+            for query, expected in ((word, alone), (f"common {word}", alone & {u.lstrip("/") for u in on_pages["common"]})):
                 browser_page.goto(url + "search/")  # afresh: no chunk loaded by an earlier query
                 assert set(found(browser_page, url, query, limit=100)) == expected, query
     assert browser_page.errors == []
@@ -295,8 +290,7 @@ def test_a_query_leaves_its_stop_words_out_when_it_has_other_words(sharded, brow
     pages = [(f"page/{n}/", "<html><body><p>{}{}</p></body></html>".format(
         " ".join(f"the {made_up}" for made_up in (made_up_word(rng) for _ in range(20))), " quasar" * (n % 7 == 0)))
         for n in range(1500)]
-    index = searched_alone(sharded.root / "site", "stop", pages)
-    pagefind_repack.repack(index, names="test")
+    index = searched_alone(sharded.root / "site", pages)
     holding_the = {f"index/{name}.pf_index" for start, end, name in metadata(index)[2] if start <= "the" <= end}
     quasar_pages = {f"page/{n}/" for n in range(0, 1500, 7)}
     loaded: list[str] = []
@@ -325,8 +319,8 @@ def test_a_word_on_almost_every_entry_is_left_out_of_a_query_that_has_others(kb,
     kb("approve", "--all", "--by", "ana")
     kb("build")
     site = kb.root / "site"
-    assert "widget" in json.loads((site / "pagefind" / "shards.json").read_text())["common"]
-    holding_widget = {f"index/{name}.pf_index" for start, end, name in metadata(site / "pagefind" / "0")[2]
+    assert "widget" in json.loads((site / "pagefind" / search.MANIFEST).read_text())["common"]
+    holding_widget = {f"index/{name}.pf_index" for start, end, name in metadata(site / "pagefind")[2]
                       if start <= "widget" <= end}
     loaded: list[str] = []
     browser_page.on("request", lambda request: ".pf_index" in request.url and loaded.append(request.url))
@@ -341,13 +335,12 @@ def test_a_word_on_almost_every_entry_is_left_out_of_a_query_that_has_others(kb,
 
 
 def test_a_word_on_every_page_finds_them_all_those_where_it_weighs_most_first(sharded, browser_page):
-    # kb keeps such a word's positions on its heaviest pages only (pagefind_repack.py): it
+    # kb keeps such a word's positions on its heaviest pages only (pagefind_merge.py): it
     # still finds every page, ranked by where it is in a heading.
     rng = random.Random(3)
     pages = [(f"page/{n}/", "<html><body>{}<p>plain {}</p></body></html>".format(
         "<h1>plain heading</h1>" * (n % 75 == 0), " ".join(made_up_word(rng) for _ in range(20)))) for n in range(1500)]
-    index = searched_alone(sharded.root / "site", "plain", pages)
-    pagefind_repack.repack(index, names="test")
+    searched_alone(sharded.root / "site", pages)
     headed = {f"page/{n}/" for n in range(0, 1500, 75)}
 
     with serving(sharded.root / "site") as url:

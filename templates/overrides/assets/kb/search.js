@@ -1,4 +1,4 @@
-// The search page: queries the sharded Pagefind index written by `kb build`, with filters,
+// The search page: queries the Pagefind index written by `kb build`, with filters,
 // a typo fallback from the site's own vocabulary, keyboard navigation and a shareable URL.
 // Plain ES module on purpose: the site must work offline, with no CDN and no build step.
 
@@ -21,7 +21,7 @@ const WORD_SEPARATOR = /([^\p{L}\p{N}]+)/u;
 // and 94), 100 questions each: see benchmarks/search_quality.py.
 const RANKING = { termFrequency: 0.1, termSimilarity: 8 };
 // English words too common to tell entries apart, left out of a query that has other words,
-// as are the words on most of the site's entries (shards.json's "common"). A query loads each
+// as are the words on most of the site's entries (search.json's "common"). A query loads each
 // word's pages in every index: "the" alone came to about 1 MB among 20,000 real-length
 // entries, and ranked nothing.
 const STOP_WORDS = new Set(("a an and are as at be but by can do does for from has have how i if in into is " +
@@ -48,15 +48,15 @@ const ROOT = container.dataset.root;
 const indexUrl = (path) => new URL(`pagefind/${path}`, new URL(ROOT, document.baseURI)).href;
 
 async function loadIndex() {
-  const response = await fetch(indexUrl("shards.json"));
-  if (!response.ok) throw new Error(`shards.json: HTTP ${response.status}`);
-  const { shards, vocabulary, common } = await response.json();
-  const [primary, ...others] = shards;
-  const pagefind = await import(indexUrl(`${primary}pagefind.js`));
+  // Asked afresh each time, like Pagefind's own entry file: it says which index files are current.
+  const response = await fetch(indexUrl("search.json"), { cache: "no-cache" });
+  if (!response.ok) throw new Error(`search.json: HTTP ${response.status}`);
+  const { index, vocabulary, common } = await response.json();
+  if (!index) throw new Error("search.json: no index (the site has no entries)");
+  const pagefind = await import(indexUrl("pagefind.js"));
   // baseUrl "/" makes every result URL "/<path from the site root>", whatever the host path.
-  await pagefind.options({ basePath: indexUrl(primary), baseUrl: "/", excerptLength: 30, ranking: RANKING });
-  for (const shard of others) await pagefind.mergeIndex(indexUrl(shard), { baseUrl: "/", ranking: RANKING });
-  return { pagefind, vocabularyLengths: new Set(vocabulary), commonWords: new Set(common ?? []) };
+  await pagefind.options({ basePath: indexUrl(""), baseUrl: "/", excerptLength: 30, ranking: RANKING });
+  return { pagefind, vocabularyLengths: new Set(vocabulary), commonWords: new Set(common) };
 }
 
 const ready = loadIndex();
@@ -140,7 +140,7 @@ const pagefindWords = (query) => query.toLowerCase().replace(/\p{P}/gu, "").spli
 // and the site's common words (stems, as Pagefind indexes them), unless it has nothing else;
 // each word as its stem where the stem stems to itself (nearly always: see pagefindSearch).
 // Quotes keep every word: Pagefind would search a quoted query as an exact phrase, by where
-// its words are on a page, which kb keeps only in part for common words (pagefind_repack.py).
+// its words are on a page, which kb keeps only in part for common words (pagefind_parts.py).
 function searchedQuery(typed, commonWords) {
   if (!document.documentElement.lang.toLowerCase().startsWith("en")) return typed.replaceAll('"', " ").trim();
   const words = pagefindWords(typed);
@@ -180,8 +180,7 @@ async function wordsOf(results) {
 
 // The results for a query and filters, or for the query with its mistyped words corrected.
 // A word the site never uses is taken for a typo even when Pagefind found something: for an
-// unknown word it matches the longest known prefix ("bloch" for "blochx"), and merged indexes
-// add their own near words. `corrected` is set only when the corrected query found something;
+// unknown word it matches the longest known prefix ("bloch" for "blochx"). `corrected` is set only when the corrected query found something;
 // `typing` spares the word being typed while results keep coming.
 async function searchWithFallback(query, filters, typing = false) {
   if (!query && Object.keys(filters).length === 0) return { results: [] };
