@@ -11,14 +11,13 @@ search.js's RANKING); where the word is on the page matters only to the excerpt.
 A part keeps (all written by `store`, its PART_FILE last):
   part.json       what the merge needs besides the words: Pagefind's version and entry file,
                   the part's first page number, its pages (fragment name, length) and filters
-  words.cbor.gz   one CBOR item a word, in order: [word, weight, pages, encoded pages], where
+  words.cbor      one CBOR item a word, in order: [word, weight, pages, encoded pages], where
                   the encoded pages are the word's [page number, positions] items as CBOR, so
                   that the merge joins words by joining bytes
 and its pages' fragments go straight into the site's index, named after the part, with
 Pagefind's script and WebAssembly.
 """
 
-import gzip
 import json
 import shutil
 from collections.abc import Iterable, Iterator
@@ -31,7 +30,7 @@ from harvester import pagefind
 from harvester.files import write_atomic
 
 PART_FILE = "part.json"
-WORDS_FILE = "words.cbor.gz"
+WORDS_FILE = "words.cbor"  # not compressed: the merge reads it item by item, seeking back a little each time
 # A position's weight is one byte to Pagefind: positions folded together weigh at most this.
 MAX_WEIGHT = 255
 # A word on this share of a part's pages has its positions folded (see _folded). Rarer words
@@ -54,7 +53,7 @@ class Part:
         """Each stored word, in order, read as the merge goes: [word, weight, pages, bytes]."""
         if not self.meta["words_count"]:
             return
-        with gzip.open(self.folder / WORDS_FILE, "rb") as stream:
+        with open(self.folder / WORDS_FILE, "rb") as stream:
             decoder = cbor2.CBORDecoder(stream)
             for _ in range(self.meta["words_count"]):
                 yield decoder.decode()
@@ -75,7 +74,8 @@ def store(pagefind_output: Path, folder: Path, live: Path, first_page: int, name
     named `names` and their page's number, and copy Pagefind's script and WebAssembly there.
     `known` (JSON data) goes into the part's PART_FILE as it is. `pagefind_output` is left
     without its fragments."""
-    (folder / PART_FILE).unlink(missing_ok=True)  # until it is written again, the part is not whole
+    shutil.rmtree(folder, ignore_errors=True)  # the part is not whole until its PART_FILE is written again
+    folder.mkdir(parents=True)
     with pagefind.reading(pagefind_output):
         entry = json.loads((pagefind_output / pagefind.ENTRY_FILE).read_text(encoding="utf-8"))
         if not entry["languages"]:  # Pagefind indexed no page
@@ -115,7 +115,7 @@ def _store_words(path: Path, words: Iterable[list], first_page: int) -> int:
     count = 0
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.tmp")
-    with gzip.open(partial, "wb", compresslevel=1) as stream:
+    with open(partial, "wb") as stream:
         encoder = cbor2.CBOREncoder(stream)
         for text, pages in words:
             weight = sum(len(positions) + 1 for _, positions in pages)
