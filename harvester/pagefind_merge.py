@@ -3,7 +3,8 @@ serves. Pagefind can merge indexes in the browser, but each then costs a query i
 and one word chunk per query word: at 20,000 entries in 8 parts, a query of three words
 loaded 312 KiB; merged at build time, 224.
 
-Part i's pages are numbered from i × slot, so that a part's stored words stay valid while the
+Each part numbers its pages from a first page of its own (search.py gives part i the numbers
+from i × a slot larger than any part), so that a part's stored words stay valid while the
 others change: a word is merged by joining the parts' bytes, and only the words on most
 pages are decoded, to thin them (see _thinned). The numbers between one part's last page and
 the next part's first are placeholders, which no word or filter lists: they cost the page
@@ -36,11 +37,11 @@ PLAIN_WEIGHT, SATURATION, PAGE_LENGTH = 24, 1.4, 0.75
 LENGTH_STEP = 1.1
 
 
-def merge(parts: list[Part], slot: int, live: Path, names: str) -> dict[str, int]:
-    """Write the index of `parts` (part i's pages numbered from i × `slot`) into `live`, where
-    their page fragments are already; return its thinned words with the number of pages each
-    is on. `names` starts the name of each file written: it must change whenever the index
-    does, lest a browser show a file it cached from an older index.
+def merge(parts: list[Part], live: Path, names: str) -> dict[str, int]:
+    """Write the index of `parts` (in the order of their page numbers) into `live`, where their
+    page fragments are already; return its thinned words with the number of pages each is on.
+    `names` starts the name of each file written: it must change whenever the index does,
+    lest a browser show a file it cached from an older index.
 
     - Word chunks of CHUNK_WEIGHT instead of Pagefind's 20,000. A query loads one chunk per
       word: 45 KB of Pagefind's for real-length entries, 4 to 10 of these. Their list in the
@@ -51,7 +52,7 @@ def merge(parts: list[Part], slot: int, live: Path, names: str) -> dict[str, int
     the one in use."""
     source = next(part for part in parts if part.pages).meta  # Pagefind's version and entry file
     prefix = f"{source['language']}_{names}"
-    pages = _pages(parts, slot)
+    pages = _pages(parts)
     lengths = [length for _, length in pages]
     real_pages = sum(len(part.pages) for part in parts)
     thinned: dict[str, int] = {}
@@ -68,14 +69,14 @@ def merge(parts: list[Part], slot: int, live: Path, names: str) -> dict[str, int
     return thinned
 
 
-def _pages(parts: list[Part], slot: int) -> list[list]:
+def _pages(parts: list[Part]) -> list[list]:
     """[fragment name, length] of every page number, placeholders of average length between
     the parts."""
     real = [length for part in parts for _, length in part.pages]
     average = round(sum(real) / len(real)) if real else 0
     pages: list[list] = []
-    for number, part in enumerate(parts):
-        pages.extend([["", average]] * (number * slot - len(pages)))
+    for part in parts:
+        pages.extend([["", average]] * (part.meta["first_page"] - len(pages)))
         pages.extend(part.pages)
     return pages
 

@@ -113,7 +113,6 @@ def _store_words(path: Path, words: Iterable[list], first_page: int) -> int:
     """Write `words` to `path` as the part stores them (see the module's docstring); return
     how many."""
     count = 0
-    path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.tmp")
     with open(partial, "wb") as stream:
         encoder = cbor2.CBOREncoder(stream)

@@ -139,7 +139,7 @@ def write(site_dir: Path, parts_dir: Path, entries: list[Entry], url_of: Callabl
     for folder in parts_dir.iterdir():
         if folder.is_dir() and not (folder.name.isdigit() and int(folder.name) < count):
             shutil.rmtree(folder)
-    _write_index(live, parts, slot, hashlib.sha256("\0".join(digests).encode()).hexdigest())
+    _write_index(live, parts, hashlib.sha256("\0".join(digests).encode()).hexdigest())
     _write_filter_counts(live, entries)
     return Report(parts=count, reindexed=len(stale))
 
@@ -173,7 +173,7 @@ def _fragments_in(part: pagefind_parts.Part, live: Path) -> bool:
     return all((live / "fragment" / f"{name}.pf_fragment").is_file() for name, _ in part.pages)
 
 
-def _write_index(live: Path, parts: list[pagefind_parts.Part], slot: int, digest: str) -> None:
+def _write_index(live: Path, parts: list[pagefind_parts.Part], digest: str) -> None:
     """Merge `parts` into the site's index, unless it is their merge already; then the
     vocabulary and the manifest, and the files no longer in use go. A build stopped half way
     leaves the old index in use (the entry file is written last) and the manifest without the
@@ -181,7 +181,7 @@ def _write_index(live: Path, parts: list[pagefind_parts.Part], slot: int, digest
     manifest = _read_json(live / MANIFEST)
     pages = sum(len(part.pages) for part in parts)
     if manifest.get("digest") != digest or (pages and not (live / pagefind.ENTRY_FILE).is_file()):
-        thinned = pagefind_merge.merge(parts, slot, live, names=digest[:8]) if pages else {}
+        thinned = pagefind_merge.merge(parts, live, names=digest[:8]) if pages else {}
         manifest = {"format": FORMAT, "digest": digest, "index": bool(pages),
                     "common": sorted(word for word, count in thinned.items() if count >= COMMON_SHARE * pages)}
     manifest["vocabulary"] = _write_vocabulary(live, [part.meta["words"] for part in parts])

@@ -61,7 +61,7 @@ def merged_alone(pages: list[tuple[str, str]], live: Path, work: Path) -> None:
     with pagefind.Indexer() as indexer:
         indexer.index(pages, work / "pagefind", "en")
     part = pagefind_parts.store(work / "pagefind", work / "part", live, 0, "test", known={"words": {}})
-    search._write_index(live, [part], slot=len(pages), digest=f"test{len(pages)}")
+    search._write_index(live, [part], digest=f"test{len(pages)}")
 
 
 def pages_by_word(folder: Path) -> dict[str, set[str]]:

@@ -43,7 +43,7 @@ def test_a_part_merged_keeps_every_word_on_its_pages_weighing_the_same_in_smalle
 
     live = tmp_path / "live"
     part = pagefind_parts.store(raw, tmp_path / "part", live, 0, "3fa0", known={"words": {}})
-    thinned = pagefind_merge.merge([part], 2000, live, "5eb1")
+    thinned = pagefind_merge.merge([part], live, "5eb1")
     after = weights_by_word(live)
     assert after.keys() == weights.keys() and all(after[word].keys() == weights[word].keys() for word in weights)
     common = after.pop("common")  # on every page: weighs only where it weighs most
@@ -76,7 +76,7 @@ def test_a_part_merged_keeps_every_word_on_its_pages_weighing_the_same_in_smalle
         | {f"fragment/en_3fa0_{number}.pf_fragment" for number in range(2000)})
 
     written = {path: path.read_bytes() for path in live.rglob("*") if path.is_file()}
-    assert pagefind_merge.merge([part], 2000, live, "5eb1") == thinned  # again: nothing changes
+    assert pagefind_merge.merge([part], live, "5eb1") == thinned  # again: nothing changes
     assert {path: path.read_bytes() for path in live.rglob("*") if path.is_file()} == written
 
 
@@ -90,7 +90,7 @@ def test_parts_merged_hold_what_one_index_of_all_their_pages_holds(tmp_path):
     parts = [pagefind_parts.store(indexed(pages[start:start + 300], tmp_path / f"raw{number}"), tmp_path / f"part{number}",
                                   tmp_path / "live", number * 512, f"p{number}", known={"words": {}})
              for number, start in enumerate(range(0, 900, 300))]
-    pagefind_merge.merge(parts, 512, tmp_path / "live", "all")
+    pagefind_merge.merge(parts, tmp_path / "live", "all")
     live = tmp_path / "live"
 
     assert weights_by_word(live) == weights_by_word(whole) and len(weights_by_word(live)["share"]) == 300
