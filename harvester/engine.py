@@ -44,7 +44,7 @@ SHARE_PAGES = 2500  # pages one rendering process takes on
 OLD_SITE_PREFIX = ".kb-old-"  # what a build that renders everything removes from the site folder
 # Other work of the build, asked how many of the renderers it keeps from running now and for
 # handles (multiprocessing.connection.wait) that become ready when that may change: say, one
-# while it holds a core, or all of them while its memory peaks.
+# while it holds a core.
 OtherWork = Callable[[], tuple[int, list]]
 # The Markdown kb writes itself (badges, notices, collapsed other answers) needs these, whatever
 # an older workspace's mkdocs.yml lists.

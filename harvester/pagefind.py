@@ -12,7 +12,6 @@ import fcntl
 import gzip
 import itertools
 import json
-import select
 import subprocess
 import threading
 import time
@@ -91,17 +90,6 @@ def _unfinished(folder: Path) -> list[str]:
     return sorted(name for name in files_in_use(folder) - {ENTRY_FILE} if not _whole(folder / name))
 
 
-def _folder_times(folder: Path) -> tuple[int | None, ...]:
-    """When the index folder and its page fragments' folder last had a file added (None: not there)."""
-    times = []
-    for path in (folder, folder / "fragment"):
-        try:
-            times.append(path.stat().st_mtime_ns)
-        except OSError:
-            times.append(None)
-    return tuple(times)
-
-
 def _whole(path: Path) -> bool:
     try:
         if path.name == "pagefind.js":
@@ -147,15 +135,14 @@ class Indexer:
         self._process.wait()
 
     def index(self, pages: Iterable[tuple[str, str]], output: Path, language: str,
-              on_read: Callable[[], None] = lambda: None, on_writing: Callable[[], None] = lambda: None) -> None:
+              on_read: Callable[[], None] = lambda: None) -> None:
         """Index `pages` ([(url, html)]) into the folder `output`, then free the index's memory.
         `on_read()` is called once Pagefind has read every page, when it starts building the
-        whole index in memory; `on_writing()` once it writes the index's files, its memory's
-        peak behind it.
+        whole index in memory.
 
         The memory is the point: Pagefind holds a whole index in memory while writing it (about
         80 KB per page of real length at its peak), so kb indexes a large site in several
-        smaller parts, and the build keeps other work away from that peak.
+        smaller parts.
         """
         index_id = self._send({"type": "NewIndex", "config": {"force_language": language}})["index_id"]
         adds = iter({"type": "AddFile", "index_id": index_id, "url": url, "file_path": None, "file_contents": html}
@@ -164,10 +151,10 @@ class Indexer:
         if first is not None:
             self._add_all(itertools.chain([first], adds))
         on_read()
-        self._write_files(index_id, output, on_writing)
+        self._write_files(index_id, output)
         self._send({"type": "DeleteIndex", "index_id": index_id})
 
-    def _write_files(self, index_id: int, output: Path, on_writing: Callable[[], None]) -> None:
+    def _write_files(self, index_id: int, output: Path) -> None:
         """Pagefind replies that it wrote the files while some are still being written, and a
         file it has not finished when it exits stays empty (seen on a busy machine). So kb
         waits, while it runs, until every file the index uses is whole. Pagefind does not
@@ -176,14 +163,7 @@ class Indexer:
         for path in output.rglob("*.pf_*"):
             if not _whole(path):
                 path.unlink()
-        before = _folder_times(output)
-        self._request({"type": "WriteFiles", "index_id": index_id, "output_path": str(output)})
-        # Pagefind builds the whole index before it writes a file: the first new file (a page
-        # fragment, in a folder whose time then changes) says its peak is over.
-        while not self._reply_waiting(timeout=0.05) and _folder_times(output) == before:
-            pass
-        on_writing()
-        self._reply()
+        self._send({"type": "WriteFiles", "index_id": index_id, "output_path": str(output)})
         deadline = time.monotonic() + WRITE_WAIT_SECONDS
         while unfinished := _unfinished(output):
             if time.monotonic() > deadline:
@@ -242,10 +222,6 @@ class Indexer:
             self._process.stdin.flush()
         except BrokenPipeError:
             pass  # the indexer stopped: the reply it cannot give says so
-
-    def _reply_waiting(self, timeout: float) -> bool:
-        """Whether a reply (or the end of the indexer's output) can be read, waiting up to `timeout`."""
-        return b"," in self._pending or bool(select.select([self._process.stdout], [], [], timeout)[0])
 
     def _encode(self, payload: dict) -> bytes:
         self._message_id += 1

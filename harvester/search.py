@@ -46,10 +46,9 @@ FORMAT = 4  # bump when the records or the parts change shape: every part is rei
 # apart: like English stop words, the search page leaves them out of a query that has other
 # words ("quantum" on a quantum computing site), which then loads none of their chunks.
 COMMON_SHARE = 0.9
-# What `write` reports: Pagefind has read an index's pages and builds the whole index in
-# memory, its memory's peak (as it will again for each index after it); or it writes the last
-# index it rebuilds, every peak behind it.
-INDEXING, PEAKS_PASSED = "indexing", "peaks passed"
+# What `write` reports, once: Pagefind has read the pages of the first part it reindexes, or
+# there is none to reindex (the build's layout, which would compete for the cores, may start).
+PAGES_READ = "pages read"
 _WORD = re.compile(r"[^\W_]+")
 _TAG = re.compile(r"<[^>]+>")
 # Pagefind indexes words joined by a hyphen as the whole and as each part ("tcp-ip": "tcpip",
@@ -113,9 +112,9 @@ def write(site_dir: Path, parts_dir: Path, entries: list[Entry], url_of: Callabl
           full: bool = False, progress: Callable[[str], None] = lambda state: None) -> Report:
     """Make `site_dir/pagefind` index exactly `entries`, whose pages are at `url_of(entry id)`,
     from parts kept in `parts_dir`, reindexing only the parts whose entries changed (every part
-    when `full`). Records are made only for the parts reindexed. `progress(INDEXING)` is called
-    when Pagefind has read the pages of a part it indexes, `progress(PEAKS_PASSED)` when it
-    writes the last one's files, or at once when it indexes none."""
+    when `full`). Records are made only for the parts reindexed. `progress(PAGES_READ)` is
+    called once Pagefind has read the pages of the first part it reindexes, or at once when it
+    reindexes none."""
     live = site_dir / SEARCH_DIR
     settings = {} if full else _read_json(parts_dir / PARTS_FILE)
     count = _part_count(len(entries), sum(len(entry.title) + len(entry.body) for entry in entries), settings.get("count", 0))
@@ -131,11 +130,11 @@ def write(site_dir: Path, parts_dir: Path, entries: list[Entry], url_of: Callabl
     if stale:
         with pagefind.Indexer() as indexer:
             for number in stale:
-                passed = (lambda: progress(PEAKS_PASSED)) if number == stale[-1] else (lambda: None)
+                on_read = (lambda: progress(PAGES_READ)) if number == stale[0] else (lambda: None)
                 parts[number] = _index_part(indexer, parts_dir, number, grouped[number], number * slot, digests[number],
-                                            live, url_of, language, on_read=lambda: progress(INDEXING), on_writing=passed)
+                                            live, url_of, language, on_read)
     else:
-        progress(PEAKS_PASSED)
+        progress(PAGES_READ)
     for folder in parts_dir.iterdir():
         if folder.is_dir() and not (folder.name.isdigit() and int(folder.name) < count):
             shutil.rmtree(folder)
@@ -146,10 +145,10 @@ def write(site_dir: Path, parts_dir: Path, entries: list[Entry], url_of: Callabl
 
 def _index_part(indexer: "pagefind.Indexer", parts_dir: Path, number: int, entries: list[Entry], first_page: int,
                 digest: str, live: Path, url_of: Callable[[str], str], language: str,
-                on_read: Callable[[], None], on_writing: Callable[[], None]) -> pagefind_parts.Part:
+                on_read: Callable[[], None]) -> pagefind_parts.Part:
     """Index `entries` as part `number`, its pages numbered from `first_page`, and store it
-    (pagefind_parts.store) with the words a typo could be corrected to. `on_read` and
-    `on_writing` are Pagefind's (see pagefind.Indexer.index)."""
+    (pagefind_parts.store) with the words a typo could be corrected to. `on_read` is
+    Pagefind's (see pagefind.Indexer.index)."""
     words: Counter = Counter()
 
     def pages():
@@ -160,7 +159,7 @@ def _index_part(indexer: "pagefind.Indexer", parts_dir: Path, number: int, entri
 
     output = parts_dir / f"{number}.pagefind"
     shutil.rmtree(output, ignore_errors=True)
-    indexer.index(pages(), output, language, on_read=on_read, on_writing=on_writing)
+    indexer.index(pages(), output, language, on_read=on_read)
     part = pagefind_parts.store(output, parts_dir / str(number), live, first_page, names=digest[:8],
                                 known={"digest": digest, "words": words})
     shutil.rmtree(output)

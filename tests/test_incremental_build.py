@@ -229,7 +229,7 @@ def test_a_renderer_that_dies_fails_the_build_and_starts_no_more(built, monkeypa
     assert shares > 4 and len(started) <= 3  # two at a time; none started once one had died
 
 
-def test_no_renderer_beside_the_index_in_memory_and_one_fewer_while_it_is_written(built, monkeypatch, tmp_path):
+def test_the_index_keeps_one_core_from_the_render_until_it_is_written(built, monkeypatch, tmp_path):
     index_may_end = tmp_path / "index-may-end"
     write_index, start_renderers, exit_renderer = search.write, engine.ForkedShares._start_renderers, engine.ForkedShares.exit_renderer
 
@@ -237,20 +237,13 @@ def test_no_renderer_beside_the_index_in_memory_and_one_fewer_while_it_is_writte
         return " ".join(sorted(p.name for p in tmp_path.glob("started-*")))
 
     def write_until_told(site_dir, parts_dir, entries, url_of, language, full, progress):  # slower than the first renderer
-        def peak_held_until_the_render_waits(state):
+        def held_with_the_pages_read(state):  # Pagefind is building the part in memory
             progress(state)
-            if state == search.INDEXING:
-                eventually((tmp_path / "render-wants-to-start").exists)
-                time.sleep(1)  # room for a wrongly started renderer to show
-                (tmp_path / "seen-at-peak").write_text(started())
+            (tmp_path / "rendered-beside-pagefind").write_text(str(eventually(index_may_end.exists)))
 
-        report = write_index(site_dir, parts_dir, entries, url_of, language, full, peak_held_until_the_render_waits)
-        eventually(index_may_end.exists)
-        return report
+        return write_index(site_dir, parts_dir, entries, url_of, language, full, held_with_the_pages_read)
 
     def noting_starts(shares):
-        if shares.share is None:
-            (tmp_path / "render-wants-to-start").touch()
         start_renderers(shares)
         if shares.share is None:
             return
@@ -273,8 +266,8 @@ def test_no_renderer_beside_the_index_in_memory_and_one_fewer_while_it_is_writte
     monkeypatch.setattr(engine, "SHARE_PAGES", 10)
     report = build_module.build(built.root, full=True)
 
-    assert (tmp_path / "seen-at-peak").read_text() == ""  # none while Pagefind held the index in memory
-    assert (tmp_path / "seen-while-indexing").read_text() == "started-0-beside-0"  # alone while it was written
+    assert (tmp_path / "rendered-beside-pagefind").read_text() == "True"
+    assert (tmp_path / "seen-while-indexing").read_text() == "started-0-beside-0"  # alone while the index was made
     assert list(tmp_path.glob("started-*-beside-1"))  # two at a time once it was done
     assert len(list(tmp_path.glob("ended-*"))) == len(list(tmp_path.glob("started-*"))) > 2
     assert report.search.reindexed == report.search.parts
@@ -321,15 +314,20 @@ def test_a_part_whose_pages_the_site_lost_is_reindexed(built):
     assert "search: 1 of 1 parts reindexed" in built("build").output
 
 
-def test_the_index_says_when_pagefind_reads_each_part_and_when_its_peaks_are_behind_it(built, monkeypatch, tmp_path):
+def test_the_index_says_once_when_pagefind_has_read_the_first_part_it_reindexes(built, monkeypatch, tmp_path):
     in_three_parts(built, monkeypatch)
     approved = [entry for entry in store.load_all(built.root) if entry.status == "approved"]
-    said: list[str] = []
-    report = search.write(tmp_path, tmp_path / "parts", approved, lambda entry_id: f"entries/{entry_id}/", "en", progress=said.append)
-    assert report.reindexed == 3 and said == [search.INDEXING] * 3 + [search.PEAKS_PASSED]
+    parts = tmp_path / "parts"
+    said: list[tuple[str, int]] = []
+
+    def note(state):  # with the parts stored by then
+        said.append((state, len(list(parts.glob(f"*/{pagefind_parts.PART_FILE}")))))
+
+    report = search.write(tmp_path, parts, approved, lambda entry_id: f"entries/{entry_id}/", "en", progress=note)
+    assert report.reindexed == 3 and said == [(search.PAGES_READ, 0)]
     said.clear()
-    search.write(tmp_path, tmp_path / "parts", approved, lambda entry_id: f"entries/{entry_id}/", "en", progress=said.append)
-    assert said == [search.PEAKS_PASSED]  # nothing to reindex: no peak at all
+    search.write(tmp_path, parts, approved, lambda entry_id: f"entries/{entry_id}/", "en", progress=note)
+    assert said == [(search.PAGES_READ, 3)]  # nothing to reindex: said at once
 
 
 def test_the_search_record_holds_the_answer_not_the_page_chrome(built):
