@@ -25,6 +25,9 @@ from harvester.files import write_atomic
 from harvester.pagefind_parts import Part, array_start, locations
 
 CHUNK_WEIGHT = 2000  # see merge
+# Word chunks are mostly numbers, which compress little: at 20,000 entries, zlib's level 4
+# makes them 1.6 % larger than its level 6, in a third of the time (1.1 s, not 3.6).
+CHUNK_COMPRESSION = 4
 # A word on this share of the pages keeps positions on only the TOP_PAGES pages that are most
 # about it (see _thinned); on the others it is listed with none, so a search still finds them.
 THINNED_SHARE = 0.5
@@ -134,7 +137,7 @@ def _write_chunks(live: Path, prefix: str, words: Iterable[tuple[str, int, bytes
     def write(chunk: list[tuple[str, int, bytes]]) -> None:
         name = f"{prefix}_{len(written)}"
         encoded = array_start(1) + array_start(len(chunk)) + b"".join(encoded for *_, encoded in chunk)
-        write_atomic(live / "index" / f"{name}.pf_index", _compressed(encoded, level=6), durable=False)
+        write_atomic(live / "index" / f"{name}.pf_index", _compressed(encoded, level=CHUNK_COMPRESSION), durable=False)
         written.append((chunk[0][0], chunk[-1][0], name))
 
     chunk, weight = [], 0
