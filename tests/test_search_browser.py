@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def sharded(harvested, monkeypatch):
+def in_parts(harvested, monkeypatch):
     """The demo entries, approved and built into a search index of three parts."""
     harvested("approve", "--all", "--by", "ana")
     in_three_parts(harvested, monkeypatch)
@@ -64,10 +64,10 @@ def listed(page) -> list[str]:
     return [href.removeprefix("../") for href in page.locator("[data-search-results] a").evaluate_all("links => links.map(a => a.getAttribute('href'))")]
 
 
-def test_a_query_finds_its_entry_across_indexes_and_the_url_reproduces_it(sharded, browser_page):
+def test_a_query_finds_its_entry_across_parts_and_the_url_reproduces_it(in_parts, browser_page):
     page = browser_page
-    target = next(r for r in api(sharded) if "CrashLoopBackOff" in r["title"])
-    with serving(sharded.root / "site") as url:
+    target = next(r for r in api(in_parts) if "CrashLoopBackOff" in r["title"])
+    with serving(in_parts.root / "site") as url:
         page.goto(url + "search/")
         page.locator("#kb-search-input").fill("CrashLoopBackOff")
         expect(page.locator("[data-search-results] a").first).to_have_text(target["title"])
@@ -79,15 +79,15 @@ def test_a_query_finds_its_entry_across_indexes_and_the_url_reproduces_it(sharde
 
         # Every entry is in the index once, whatever its part, and a filter-only search sees all.
         everything = found(page, url, "", answer="accepted") + found(page, url, "", answer="top-voted")
-        assert sorted(everything) == sorted(r["url"] for r in api(sharded))
+        assert sorted(everything) == sorted(r["url"] for r in api(in_parts))
     assert page.errors == []
 
 
-def test_a_filter_narrows_the_results_to_what_the_api_lists(sharded, browser_page):
+def test_a_filter_narrows_the_results_to_what_the_api_lists(in_parts, browser_page):
     page = browser_page
-    records = api(sharded)
+    records = api(in_parts)
     vpn = {r["url"] for r in records if "vpn" in r["tags"]}
-    with serving(sharded.root / "site") as url:
+    with serving(in_parts.root / "site") as url:
         page.goto(url + "search/?q=how")
         unfiltered = set(found(page, url, "how"))
         assert unfiltered - vpn and unfiltered & vpn  # the filter has something to narrow
@@ -101,10 +101,10 @@ def test_a_filter_narrows_the_results_to_what_the_api_lists(sharded, browser_pag
     assert page.errors == []
 
 
-def test_a_mistyped_word_is_corrected_from_the_site_vocabulary(sharded, browser_page):
+def test_a_mistyped_word_is_corrected_from_the_site_vocabulary(in_parts, browser_page):
     page = browser_page
-    target = next(r for r in api(sharded) if "CrashLoopBackOff" in r["title"])
-    with serving(sharded.root / "site") as url:
+    target = next(r for r in api(in_parts) if "CrashLoopBackOff" in r["title"])
+    with serving(in_parts.root / "site") as url:
         # Pagefind itself forgives some typos, but not a wrong first letter.
         page.goto(url + "search/?q=vrashloopbackoff")
         assert listed(page)[0] == target["url"]
@@ -123,19 +123,19 @@ def test_a_mistyped_word_is_corrected_from_the_site_vocabulary(sharded, browser_
     assert page.errors == []
 
 
-def test_an_incremental_build_updates_what_search_finds(sharded, browser_page):
+def test_an_incremental_build_updates_what_search_finds(in_parts, browser_page):
     page = browser_page
-    changed, removed = api(sharded)[:2]
-    path = store.entry_path(sharded.root, changed["id"])
+    changed, removed = api(in_parts)[:2]
+    path = store.entry_path(in_parts.root, changed["id"])
     text = path.read_text()  # the new words go at the end of the chosen answer, before any other answers
     answer_end = re.search(r"\n*(## Other answers \{: #other-answers \}|\Z)", text).start()
     path.write_text(text[:answer_end] + "\n\nThe fix is the quibblestrand setting.\n" + text[answer_end:])
-    sharded("reject", removed["id"], "--reason", "outdated", "--by", "ana")
+    in_parts("reject", removed["id"], "--reason", "outdated", "--by", "ana")
     removed_word = next(word for word in removed["title"].split() if len(word) > 5)
-    output = sharded("build").output
+    output = in_parts("build").output
     assert "search: 1 of 3 parts reindexed" in output and "all rendered" not in output
 
-    with serving(sharded.root / "site") as url:
+    with serving(in_parts.root / "site") as url:
         page.goto(url + "search/")
         assert found(page, url, "quibblestrand")[0] == changed["url"]
         assert removed["url"] not in found(page, url, removed_word)
@@ -143,11 +143,11 @@ def test_an_incremental_build_updates_what_search_finds(sharded, browser_page):
     assert page.errors == []
 
 
-def test_the_vocabulary_is_fetched_only_for_a_word_the_results_do_not_show(sharded, browser_page):
+def test_the_vocabulary_is_fetched_only_for_a_word_the_results_do_not_show(in_parts, browser_page):
     page = browser_page
     requests = []
     page.on("request", lambda request: requests.append(request.url))
-    with serving(sharded.root / "site") as url:
+    with serving(in_parts.root / "site") as url:
         page.goto(url + "search/?q=crashloopbackoff")
         listed(page)
         expect(page.locator("#kb-search-status")).to_have_text("1 result for “crashloopbackoff”.")
@@ -158,22 +158,22 @@ def test_the_vocabulary_is_fetched_only_for_a_word_the_results_do_not_show(shard
     assert page.errors == []
 
 
-def test_pages_other_than_search_load_no_index(sharded, browser_page):
+def test_pages_other_than_search_load_no_index(in_parts, browser_page):
     page = browser_page
     requests = []
     page.on("request", lambda request: requests.append(request.url))
-    with serving(sharded.root / "site") as url:
-        for path in ("", api(sharded)[0]["url"], "tags/"):
+    with serving(in_parts.root / "site") as url:
+        for path in ("", api(in_parts)[0]["url"], "tags/"):
             page.goto(url + path, wait_until="networkidle")
         assert requests and not [r for r in requests if "pagefind" in r or "search_index" in r]
         assert all(r.startswith(url) for r in requests)
     assert page.errors == []
 
 
-def test_the_header_search_box_and_the_keyboard(sharded, browser_page):
+def test_the_header_search_box_and_the_keyboard(in_parts, browser_page):
     page = browser_page
-    with serving(sharded.root / "site") as url:
-        page.goto(url + api(sharded)[0]["url"])
+    with serving(in_parts.root / "site") as url:
+        page.goto(url + api(in_parts)[0]["url"])
         page.get_by_role("searchbox", name="Search").fill("vpn")
         page.keyboard.press("Enter")
         expect(page).to_have_url(url + "search/?q=vpn")
@@ -187,7 +187,7 @@ def test_the_header_search_box_and_the_keyboard(sharded, browser_page):
     assert page.errors == []
 
 
-def test_a_word_finds_every_form_of_it_where_the_index_splits_its_words(sharded, browser_page):
+def test_a_word_finds_every_form_of_it_where_the_index_splits_its_words(in_parts, browser_page):
     # Pagefind keeps its words in chunks, each a stretch of the alphabet, and matches a query by
     # its stem: "simulating" finds "simul" and the words it begins. Pagefind 1.4 loads only the
     # chunk of the word as typed, so a form of it in another chunk goes unfound unless the search
@@ -199,12 +199,12 @@ def test_a_word_finds_every_form_of_it_where_the_index_splits_its_words(sharded,
                   for n, form in enumerate(forms * 2)]
     fillers = [(f"filler/{n}/", "<html><body><p>{}</p></body></html>".format(
         " ".join("simulat" + "".join(rng.choices(string.ascii_lowercase, k=5)) for _ in range(40)))) for n in range(1000)]
-    index = searched_alone(sharded.root / "site", with_forms + fillers)
+    index = searched_alone(in_parts.root / "site", with_forms + fillers)
     assert len(list((index / "index").iterdir())) > 2
     loaded: list[str] = []
     browser_page.on("request", lambda request: ".pf_index" in request.url and loaded.append(request.url))
 
-    with serving(sharded.root / "site") as url:
+    with serving(in_parts.root / "site") as url:
         browser_page.goto(url + "search/")
         # Asked for the stem, which stems to itself, Pagefind loads its chunk alone, not also
         # that of "simulating" as typed.
@@ -217,7 +217,7 @@ def test_a_word_finds_every_form_of_it_where_the_index_splits_its_words(sharded,
     assert browser_page.errors == []
 
 
-def test_the_entry_about_the_words_ranks_above_entries_that_mention_them_in_passing(sharded, browser_page):
+def test_the_entry_about_the_words_ranks_above_entries_that_mention_them_in_passing(in_parts, browser_page):
     # Forty short entries have the three words in their titles, one long entry is about them.
     # Scored by how often the words come for a page's length (Pagefind's default), the short
     # ones win; the search page weighs how often the words come at all.
@@ -229,9 +229,9 @@ def test_the_entry_about_the_words_ranks_above_entries_that_mention_them_in_pass
              "description of annealing in practice. " + "Other text about qubits and couplers. " * 30 + "</p>")
     passing = [(f"passing/{n}/", f"<html><body><h1>Which gate does annealing quantum hardware use, case {n}?</h1>"
                 f"<p>See the vendor's manual, chapter {n}.</p></body></html>") for n in range(40)]
-    searched_alone(sharded.root / "site", [("about/", f"<html><body>{about}</body></html>"), *passing])
+    searched_alone(in_parts.root / "site", [("about/", f"<html><body>{about}</body></html>"), *passing])
 
-    with serving(sharded.root / "site") as url:
+    with serving(in_parts.root / "site") as url:
         browser_page.goto(url + "search/")
         assert "about/" in found(browser_page, url, "quantum gate annealing", limit=5)
     assert browser_page.errors == []
@@ -256,7 +256,7 @@ def test_each_word_joined_by_a_dash_or_a_slash_is_found_and_the_title_shown_as_w
     assert browser_page.errors == []
 
 
-def test_every_word_finds_its_pages_alone_and_beside_another_word(sharded, browser_page):
+def test_every_word_finds_its_pages_alone_and_beside_another_word(in_parts, browser_page):
     # Pagefind 1.4 stores each chunk's range trimmed ("needl" to "ne", for a chunk ending in
     # "next"), looks a word up in the chunk whose range holds it, and drops from a query of
     # several words a word it finds no chunk for that way. kb writes ranges that hold every
@@ -268,12 +268,12 @@ def test_every_word_finds_its_pages_alone_and_beside_another_word(sharded, brows
                       + rng.choice("bdgkmnprt") for _ in range(8000)})
     pages = [(f"page/{n}/", "<html><body><p>{} {}</p></body></html>".format("common" if n % 3 else "", " ".join(rng.sample(made_up, 30))))
              for n in range(1500)]
-    index = searched_alone(sharded.root / "site", pages)
+    index = searched_alone(in_parts.root / "site", pages)
     on_pages = pages_by_word(index)
     assert len(chunks(index)) > 5 and "common" not in json.loads((index / search.MANIFEST).read_text())["common"]
     ends = [word for *_, words in chunks(index)[::5] for word in (words[0], words[-1]) if word in made_up]
 
-    with serving(sharded.root / "site") as url:
+    with serving(in_parts.root / "site") as url:
         for word in ends:
             # Pagefind matches the words a query word begins too ("gagir" finds "gagirom").
             alone = {u.lstrip("/") for indexed, urls in on_pages.items() if indexed.startswith(word) for u in urls}
@@ -283,20 +283,20 @@ def test_every_word_finds_its_pages_alone_and_beside_another_word(sharded, brows
     assert browser_page.errors == []
 
 
-def test_a_query_leaves_its_stop_words_out_when_it_has_other_words(sharded, browser_page):
+def test_a_query_leaves_its_stop_words_out_when_it_has_other_words(in_parts, browser_page):
     # "the", 20 times on each of 1,500 pages, fills a chunk of its own: a query that has other
     # words finds what they find without loading it.
     rng = random.Random(2)
     pages = [(f"page/{n}/", "<html><body><p>{}{}</p></body></html>".format(
         " ".join(f"the {made_up}" for made_up in (made_up_word(rng) for _ in range(20))), " quasar" * (n % 7 == 0)))
         for n in range(1500)]
-    index = searched_alone(sharded.root / "site", pages)
+    index = searched_alone(in_parts.root / "site", pages)
     holding_the = {f"index/{name}.pf_index" for start, end, name in metadata(index)[2] if start <= "the" <= end}
     quasar_pages = {f"page/{n}/" for n in range(0, 1500, 7)}
     loaded: list[str] = []
     browser_page.on("request", lambda request: ".pf_index" in request.url and loaded.append(request.url))
 
-    with serving(sharded.root / "site") as url:
+    with serving(in_parts.root / "site") as url:
         browser_page.goto(url + "search/")
         assert set(found(browser_page, url, "the quasar", limit=500)) == quasar_pages
         assert loaded and not any(requested.endswith(chunk) for requested in loaded for chunk in holding_the)
@@ -334,16 +334,16 @@ def test_a_word_on_almost_every_entry_is_left_out_of_a_query_that_has_others(kb,
     assert browser_page.errors == []
 
 
-def test_a_word_on_every_page_finds_them_all_those_where_it_weighs_most_first(sharded, browser_page):
+def test_a_word_on_every_page_finds_them_all_those_where_it_weighs_most_first(in_parts, browser_page):
     # kb keeps such a word's positions on its heaviest pages only (pagefind_merge.py): it
     # still finds every page, ranked by where it is in a heading.
     rng = random.Random(3)
     pages = [(f"page/{n}/", "<html><body>{}<p>plain {}</p></body></html>".format(
         "<h1>plain heading</h1>" * (n % 75 == 0), " ".join(made_up_word(rng) for _ in range(20)))) for n in range(1500)]
-    searched_alone(sharded.root / "site", pages)
+    searched_alone(in_parts.root / "site", pages)
     headed = {f"page/{n}/" for n in range(0, 1500, 75)}
 
-    with serving(sharded.root / "site") as url:
+    with serving(in_parts.root / "site") as url:
         browser_page.goto(url + "search/?q=plain")
         listed(browser_page)
         expect(browser_page.locator("#kb-search-status")).to_have_text("1500 results for “plain”.")
