@@ -105,7 +105,7 @@ def _read_state(out: Path) -> dict:
 def _renderers_kept(indexing: Beside) -> tuple[int, list]:
     """How many renderers the search index keeps from running (engine.OtherWork): one, for
     its core, until its process ends. With Pagefind's memory at its peak (each part's), and
-    one renderer beside it, a 20,000-entry build on 2 cores peaks at 733 MiB."""
+    one renderer beside it, a 20,000-entry build on 2 cores peaks under 800 MiB."""
     watched = indexing.watch()
     if watched is None:
         return 0, []
