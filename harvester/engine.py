@@ -150,8 +150,7 @@ def render(config, jobs: int = 1, pages: int = 0, other_work: OtherWork = lambda
 class ForkedShares(mkdocs.plugins.BasePlugin):
     """Renders the pages in `shares` forked processes, `jobs` at a time, each taking every
     `shares`-th page by path, fewer while `other_work()` keeps some from running (the search
-    index's process: its working set and the renderers' all at once would not fit the
-    build's memory, nor would they have a core each). MkDocs reads the files and makes the
+    index's process, which holds a core until it ends). MkDocs reads the files and makes the
     navigation once, in this process; at the nav event each renderer is forked, inherits them,
     and goes on with the build for its own pages only, then exits (see `render`). This process
     renders what is not a page (static files, the 404 page and the sitemap) and waits for the
