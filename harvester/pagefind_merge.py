@@ -56,10 +56,11 @@ def merge(parts: list[Part], live: Path, names: str) -> dict[str, int]:
     source = next(part for part in parts if part.pages).meta  # Pagefind's version and entry file
     prefix = f"{source['language']}_{names}"
     pages = _pages(parts)
-    lengths = [length for _, length in pages]
+    average = sum(length for _, length in pages) / len(pages)
+    relative_lengths = [length / average for _, length in pages]
     real_pages = sum(len(part.pages) for part in parts)
     thinned: dict[str, int] = {}
-    words = _merged_words(parts, lengths, real_pages, thinned)
+    words = _merged_words(parts, relative_lengths, real_pages, thinned)
     ranges = _ranges(_write_chunks(live, prefix, words))
     filters = _write_filters(live, prefix, parts)
     rounded = [[name, _rounded_length(length)] for name, length in pages]
@@ -84,22 +85,25 @@ def _pages(parts: list[Part]) -> list[list]:
     return pages
 
 
-def _merged_words(parts: list[Part], lengths: list[int], real_pages: int, thinned: dict[str, int]) -> Iterator[tuple[str, int, bytes]]:
+def _merged_words(parts: list[Part], relative_lengths: list[float], real_pages: int,
+                  thinned: dict[str, int]) -> Iterator[tuple[str, int, bytes]]:
     """(word, weight as Pagefind weighs it, the word encoded) of every word of `parts`, in
-    order; the words thinned go into `thinned`."""
+    order; the words thinned go into `thinned`. `relative_lengths`: each page number's length
+    over the average."""
     streams = [((word, number, weight, count, encoded) for word, weight, count, encoded in part.words())
                for number, part in enumerate(parts)]
     group: list[tuple] = []
     for item in heapq.merge(*streams):
         if group and item[0] != group[0][0]:
-            yield _merged_word(group, lengths, real_pages, thinned)
+            yield _merged_word(group, relative_lengths, real_pages, thinned)
             group = []
         group.append(item)
     if group:
-        yield _merged_word(group, lengths, real_pages, thinned)
+        yield _merged_word(group, relative_lengths, real_pages, thinned)
 
 
-def _merged_word(group: list[tuple], lengths: list[int], real_pages: int, thinned: dict[str, int]) -> tuple[str, int, bytes]:
+def _merged_word(group: list[tuple], relative_lengths: list[float], real_pages: int,
+                 thinned: dict[str, int]) -> tuple[str, int, bytes]:
     word = group[0][0]
     count = sum(item[3] for item in group)
     if count < THINNED_SHARE * real_pages:
@@ -107,22 +111,21 @@ def _merged_word(group: list[tuple], lengths: list[int], real_pages: int, thinne
         return word, sum(item[2] for item in group), encoded
     thinned[word] = count
     pages = [page for item in group for page in cbor2.loads(array_start(item[3]) + item[4])]
-    pages = _thinned(pages, lengths)
+    pages = _thinned(pages, relative_lengths)
     return word, sum(len(positions) + 1 for _, positions in pages), cbor2.dumps([word, pages])
 
 
-def _thinned(pages: list[list], lengths: list[int]) -> list[list]:
+def _thinned(pages: list[list], relative_lengths: list[float]) -> list[list]:
     """A word's pages ([page number, positions]), positions kept only on the TOP_PAGES pages
     most about it, by BM25, and none on the others. Searched alone, it still finds every page,
     those first (not merely the longest, whose fragments a query would then load); beside other
     words it still narrows to the pages it is on, and weighs little there anyway: Pagefind
     weighs a word by its rarity (the log of 2 for one on half the pages, of 1.1 for one on
     nine pages in ten)."""
-    average = sum(lengths) / len(lengths)
 
     def about(page: list) -> float:
         count = sum(weight for weight, _ in locations(page[1])) / PLAIN_WEIGHT
-        return count / (count + SATURATION * (1 - PAGE_LENGTH + PAGE_LENGTH * lengths[page[0]] / average))
+        return count / (count + SATURATION * (1 - PAGE_LENGTH + PAGE_LENGTH * relative_lengths[page[0]]))
 
     kept = {page for page, _ in sorted(pages, key=about, reverse=True)[:TOP_PAGES]}
     return [[page, positions if page in kept else []] for page, positions in pages]

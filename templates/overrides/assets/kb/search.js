@@ -22,8 +22,8 @@ const WORD_SEPARATOR = /([^\p{L}\p{N}]+)/u;
 const RANKING = { termFrequency: 0.1, termSimilarity: 8 };
 // English words too common to tell entries apart, left out of a query that has other words,
 // as are the words on most of the site's entries (search.json's "common"). A query loads each
-// word's pages in every index: "the" alone came to about 1 MB among 20,000 real-length
-// entries, and ranked nothing.
+// word's pages: "the" alone came to about 1 MB among 20,000 real-length entries, and ranked
+// nothing.
 const STOP_WORDS = new Set(("a an and are as at be but by can do does for from has have how i if in into is " +
   "it its of on or so that the their then there these they this to was we were what when where which who " +
   "why will with you your").split(" "));
@@ -180,8 +180,9 @@ async function wordsOf(results) {
 
 // The results for a query and filters, or for the query with its mistyped words corrected.
 // A word the site never uses is taken for a typo even when Pagefind found something: for an
-// unknown word it matches the longest known prefix ("bloch" for "blochx"). `corrected` is set only when the corrected query found something;
-// `typing` spares the word being typed while results keep coming.
+// unknown word it matches the longest known prefix ("bloch" for "blochx"). `corrected` is set
+// only when the corrected query found something; `typing` spares the word being typed while
+// results keep coming.
 async function searchWithFallback(query, filters, typing = false) {
   if (!query && Object.keys(filters).length === 0) return { results: [] };
   const results = await pagefindSearch(query, filters);
