@@ -7,10 +7,12 @@ lock, and indexing took up to five times longer.
 """
 
 import ctypes
+import functools
 import gc
 import multiprocessing
 import multiprocessing.connection
 import os
+import queue
 import threading
 from collections.abc import Callable
 from signal import SIGKILL
@@ -22,13 +24,17 @@ Signal = Callable[..., None]  # signal(state=None)
 
 
 class Beside:
-    """Starts `function(signal)` at once. The function calls `signal(state)` to say how it is
-    going: `signalled()` waits until it first has (or has ended), `watch()` tells the last
-    state. `result()` waits for its end and returns what it returned, or raises what it
-    raised: a KbError as itself, anything else as a KbError naming it. Left without a result
-    (the caller failed), it is stopped."""
+    """Starts `function(signal)` at once; with `given`, starts its process at once but calls
+    `function(*arguments, signal)` only once `give(*arguments)` hands them over: a process
+    forked before the build loads the entries does not share their memory, which it would
+    otherwise keep (for the system, as its own) once the build has freed it.
 
-    def __init__(self, function: Callable[[Signal], Any]):
+    The function calls `signal(state)` to say how it is going: `signalled()` waits until it
+    first has (or has ended), `watch()` tells the last state. `result()` waits for its end and
+    returns what it returned, or raises what it raised: a KbError as itself, anything else as
+    a KbError naming it. Left without a result (the caller failed), it is stopped."""
+
+    def __init__(self, function: Callable[..., Any], given: bool = False):
         self._outcome: tuple[str, Any] | None = None
         self._signalled = False
         self._state: Any = None
@@ -36,27 +42,44 @@ class Beside:
             self._thread = None
             context = multiprocessing.get_context("fork")
             self._receive, send = context.Pipe(duplex=False)
+            arguments, self._give = context.Pipe(duplex=False) if given else (None, None)
             # The objects the child inherits stay out of its garbage collector's sight: a pass
             # would write to every one and so copy the parent's memory into the child.
             gc.freeze()
             try:
-                self._process = context.Process(target=_run, args=(function, send), daemon=True)
+                self._process = context.Process(target=_run, args=(function, send, arguments, self._give), daemon=True)
                 self._process.start()
             finally:
                 gc.unfreeze()
             send.close()
+            if arguments is not None:
+                arguments.close()
         else:
             self._process = None
             self._signal = threading.Event()
+            self._arguments: queue.SimpleQueue | None = queue.SimpleQueue() if given else None
             self._thread = threading.Thread(target=self._run_here, args=(function,), daemon=True)
             self._thread.start()
 
-    def _run_here(self, function: Callable[[Signal], Any]) -> None:
+    def give(self, *arguments: Any) -> None:
+        """Hand the work (started `given`) its arguments; in a process of its own, a copy."""
+        if self._thread is not None:
+            self._arguments.put(arguments)
+        else:
+            self._give.send(arguments)
+            self._give.close()
+
+    def _run_here(self, function: Callable[..., Any]) -> None:
         def signal(state: Any = None) -> None:
             self._state = state
             self._signal.set()
 
         try:
+            if self._arguments is not None:
+                arguments = self._arguments.get()
+                if arguments is None:  # the caller failed before it could give them
+                    return
+                function = functools.partial(function, *arguments)
             self._outcome = _outcome_of(function, signal)
         finally:
             self._signal.set()
@@ -112,6 +135,8 @@ class Beside:
         return self
 
     def __exit__(self, exc_type, *exc_info) -> None:
+        if exc_type is not None and self._thread is not None and self._arguments is not None:
+            self._arguments.put(None)  # the thread waiting for them ends
         if exc_type is not None and self._process is not None and self._process.is_alive():
             # The whole group: a process the work started (Pagefind) would otherwise go on
             # writing, into what the next build writes too.
@@ -122,12 +147,18 @@ class Beside:
             self._process.join()
 
 
-def _run(function: Callable[[Signal], Any], send) -> None:
+def _run(function: Callable[..., Any], send, arguments, giving) -> None:
     os.setpgid(0, 0)  # a process group of its own, for __exit__ to stop with all it started
 
     def signal(state: Any = None) -> None:
         send.send(("signal", state))
 
+    if arguments is not None:
+        giving.close()  # the parent's end: with it gone, a parent that died is an EOFError here
+        try:
+            function = functools.partial(function, *arguments.recv())
+        except EOFError:
+            return
     send.send(_outcome_of(function, signal))
 
 

@@ -43,7 +43,10 @@ def build(root: Path, out: Path | None = None, audience: str | None = None, full
     out = (out or root / "site").resolve()
     config_file = root / MKDOCS_FILE
     docs_dir = root / PAGES_DIR
-    with workspace_lock(root, "kb build"):
+    with workspace_lock(root, "kb build"), \
+            Beside(search.write, given=True) as indexing, Beside(_remove, given=True) as removing:
+        # Both processes are forked before the entries are loaded: forked after, each would
+        # keep them in memory, as its own, once this process has freed them.
         docs_dir.mkdir(parents=True, exist_ok=True)
         published = _published(root, store.load_all(root, cached=True), audience)
         mkdocs_config = engine.load(config_file, docs_dir, out, nav=functools.partial(site.nav, published))
@@ -51,47 +54,53 @@ def build(root: Path, out: Path | None = None, audience: str | None = None, full
         signature = engine.signature(mkdocs_config)
         previous = _read_state(out)
         rebuilt = full or previous.get("signature") != signature
-        old_site = engine.set_aside(out, keep=() if full else (search.SEARCH_DIR,)) if rebuilt else None
-        removing = Beside(lambda signal: shutil.rmtree(old_site)) if old_site else None  # while this build goes on
+        # Removed while this build goes on.
+        removing.give(engine.set_aside(out, keep=() if full else (search.SEARCH_DIR,)) if rebuilt else None)
         # Until this build completes, the site is in no known state: a crash means the next
         # build starts over instead of trusting half-rendered HTML.
         (out / BUILD_STATE).unlink(missing_ok=True)
 
-        # The search index needs only the entries: it is made beside the layout and the render,
-        # by a process of its own (Pagefind is another). The layout waits until Pagefind has
-        # read the pages of the first part it reindexes: the two compete for the cores, and the
-        # index is the longest part of the build's start. The index then works on one core:
-        # until it is done, the render runs on the others (see engine.ForkedShares).
-        searchable = [entry for entry in published.entries if not site.is_playbook(entry)]
-        with Beside(functools.partial(search.write, out, root / search.PARTS_DIR, searchable,
-                                      functools.partial(site.entry_href, directory_urls=directory_urls),
-                                      engine.language(mkdocs_config), full)) as indexing:
-            indexing.signalled()
-            layout_cache = LayoutCache(root, docs_dir, reuse=not full)
-            tree = site.write_tree(docs_dir, site.lay_out(published, templating.environment(root), mkdocs_config["site_name"],
-                                                          directory_urls=directory_urls, site_url=mkdocs_config["site_url"],
-                                                          unchanged=layout_cache.unchanged))
-            layout_cache.save()
-            # The renderers are forked from this process: the entries, which only the index (in
-            # a process of its own) still needs, and what the layout freed leave memory first.
-            entry_count = len(published.entries)
-            del published, searchable
-            release_freed_memory()
-            if not indexing.forked:  # a thread would hold the interpreter lock against the render
-                indexing.result()
-            laid_out = sorted(tree.pages)
-            if not rebuilt:
-                for removed in set(previous.get("pages", [])) - set(laid_out):
-                    engine.output_of(mkdocs_config, removed).unlink(missing_ok=True)
-            jobs = _cores()
-            engine.render(mkdocs_config, jobs=jobs, pages=len(laid_out) if rebuilt else len(tree.changed),
-                          other_work=functools.partial(_renderers_kept, indexing))
-            indexed = indexing.result()
-        if removing:
-            removing.result()
+        # The search index needs only what it takes of the entries: it is made beside the
+        # layout and the render, by a process of its own (Pagefind is another). The layout
+        # waits until Pagefind has read the pages of the first part it reindexes: the two
+        # compete for the cores, and the index is the longest part of the build's start. The
+        # index then works on one core: until it is done, the render runs on the others (see
+        # engine.ForkedShares).
+        indexing.give(out, root / search.PARTS_DIR,
+                      [search.searchable(entry, store.entry_path(root, entry.id))
+                       for entry in published.entries if not site.is_playbook(entry)],
+                      functools.partial(site.entry_href, directory_urls=directory_urls),
+                      engine.language(mkdocs_config), full)
+        indexing.signalled()
+        layout_cache = LayoutCache(root, docs_dir, reuse=not full)
+        tree = site.write_tree(docs_dir, site.lay_out(published, templating.environment(root), mkdocs_config["site_name"],
+                                                      directory_urls=directory_urls, site_url=mkdocs_config["site_url"],
+                                                      unchanged=layout_cache.unchanged))
+        layout_cache.save()
+        # The renderers are forked from this process: the entries, and what the layout freed,
+        # leave memory first.
+        entry_count = len(published.entries)
+        del published
+        release_freed_memory()
+        if not indexing.forked:  # a thread would hold the interpreter lock against the render
+            indexing.result()
+        laid_out = sorted(tree.pages)
+        if not rebuilt:
+            for removed in set(previous.get("pages", [])) - set(laid_out):
+                engine.output_of(mkdocs_config, removed).unlink(missing_ok=True)
+        jobs = _cores()
+        engine.render(mkdocs_config, jobs=jobs, pages=len(laid_out) if rebuilt else len(tree.changed),
+                      other_work=functools.partial(_renderers_kept, indexing))
+        indexed = indexing.result()
+        removing.result()
         write_atomic(out / BUILD_STATE, json.dumps({"signature": signature, "pages": laid_out}) + "\n")
     return BuildReport(out=out, entries=entry_count, pages=len(laid_out), changed=len(tree.changed),
                        rebuilt=rebuilt, search=indexed)
+
+
+def _remove(folder: Path | None, signal) -> None:
+    if folder is not None:
+        shutil.rmtree(folder)
 
 
 def _read_state(out: Path) -> dict:

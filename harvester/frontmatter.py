@@ -52,7 +52,7 @@ def loads(text: str, where: str, cache: ParsedCache | None = None) -> tuple[Entr
     match = _DELIMITED.match(text.replace("\r\n", "\n"))
     if not match:
         return None, [f"{where}: no front matter (the file must start with a --- line)"]
-    body = match.group(2).strip() + "\n"
+    body = _body(match)
     key = hashlib.blake2b(match.group(1).encode(), digest_size=16).hexdigest() if cache is not None else ""
     if cache is not None and (meta := cache.get(key)) is not None:
         return Entry(meta=meta, body=body), []
@@ -70,6 +70,17 @@ def loads(text: str, where: str, cache: ParsedCache | None = None) -> tuple[Entr
     if cache is not None and _plain(meta):
         cache.add(key, meta)
     return Entry(meta=meta, body=body), []
+
+
+def body_of(text: str) -> str | None:
+    """An entry file's body as `loads` reads it, without parsing its front matter; None if
+    the text has no front matter."""
+    match = _DELIMITED.match(text.replace("\r\n", "\n"))
+    return _body(match) if match else None
+
+
+def _body(match: re.Match) -> str:
+    return match.group(2).strip() + "\n"
 
 
 def _plain(value) -> bool:

@@ -21,9 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from harvester import pagefind, pagefind_merge, pagefind_parts
+from harvester import frontmatter, pagefind, pagefind_merge, pagefind_parts
+from harvester.errors import KbError
 from harvester.files import code_digest, write_atomic
-from harvester.model import Entry, entry_digest, split_body
+from harvester.model import Entry, split_body
 from harvester.templating import plain_text
 
 SEARCH_DIR = "pagefind"
@@ -66,6 +67,27 @@ class Report:
 
 
 @dataclass(frozen=True)
+class Searchable:
+    """An entry as the index takes it, but its body: the index's process reads that again from
+    the entry's file, a part at a time, so that it never holds every entry's text (at 100,000
+    entries, the hundreds of megabytes it would keep while the render runs)."""
+
+    id: str
+    file: Path
+    title: str
+    tags: tuple[str, ...]
+    filters: tuple[tuple[str, tuple[str, ...]], ...]  # (name, values), as record() writes them
+    size: int  # characters of title and body: what a part's memory is counted in
+
+
+def searchable(entry: Entry, file: Path) -> Searchable:
+    """What the index takes of `entry`, kept in `file`."""
+    return Searchable(entry.id, file, entry.title, tuple(entry.tags),
+                      tuple((name, tuple(values)) for name, values in _filters(entry).items()),
+                      len(entry.title) + len(entry.body))
+
+
+@dataclass(frozen=True)
 class Record:
     """What Pagefind indexes for an entry: its page's address, relative to the site root, and
     the HTML Pagefind reads."""
@@ -74,13 +96,13 @@ class Record:
     html: str
 
 
-def record(entry: Entry, url: str) -> Record:
+def record(entry: Searchable, body: str, url: str) -> Record:
     """Title (weighted as a heading, and shown as written), tags, question and chosen answer
-    as text, and the filters; none of the page's chrome."""
-    question, answer = split_body(entry.body)
+    (from the entry's `body`) as text, and the filters; none of the page's chrome."""
+    question, answer = split_body(body)
     filter_elements = "".join(
         f'<span data-pagefind-filter="{html.escape(name)}:{html.escape(value)}"></span>'
-        for name, values in _filters(entry).items() for value in values
+        for name, values in entry.filters for value in values
     )
     page = (
         f"<html><body><meta data-pagefind-meta=\"title[content]\" content=\"{html.escape(entry.title)}\">"
@@ -108,17 +130,17 @@ def _filters(entry: Entry) -> dict[str, list[str]]:
     return {name: [value.replace(",", " ") for value in values] for name, values in filters.items()}
 
 
-def write(site_dir: Path, parts_dir: Path, entries: list[Entry], url_of: Callable[[str], str], language: str,
+def write(site_dir: Path, parts_dir: Path, entries: list[Searchable], url_of: Callable[[str], str], language: str,
           full: bool = False, progress: Callable[[str], None] = lambda state: None) -> Report:
     """Make `site_dir/pagefind` index exactly `entries`, whose pages are at `url_of(entry id)`,
-    from parts kept in `parts_dir`, reindexing only the parts whose entries changed (every part
-    when `full`). Records are made only for the parts reindexed. `progress(PAGES_READ)` is
+    from parts kept in `parts_dir`, reindexing only the parts whose entries' files changed
+    (every part when `full`). Records are made only for the parts reindexed. `progress(PAGES_READ)` is
     called once Pagefind has read the pages of the first part it reindexes, or at once when it
     reindexes none."""
     live = site_dir / SEARCH_DIR
     settings = {} if full else _read_json(parts_dir / PARTS_FILE)
-    count = _part_count(len(entries), sum(len(entry.title) + len(entry.body) for entry in entries), settings.get("count", 0))
-    grouped: list[list[Entry]] = [[] for _ in range(count)]
+    count = _part_count(len(entries), sum(entry.size for entry in entries), settings.get("count", 0))
+    grouped: list[list[Searchable]] = [[] for _ in range(count)]
     for entry in entries:
         grouped[_part_of(entry.id, count)].append(entry)
     slot = _slot(max(map(len, grouped)), settings.get("slot", 0) if settings.get("count") == count else 0)
@@ -143,7 +165,7 @@ def write(site_dir: Path, parts_dir: Path, entries: list[Entry], url_of: Callabl
     return Report(parts=count, reindexed=len(stale))
 
 
-def _index_part(indexer: "pagefind.Indexer", parts_dir: Path, number: int, entries: list[Entry], first_page: int,
+def _index_part(indexer: "pagefind.Indexer", parts_dir: Path, number: int, entries: list[Searchable], first_page: int,
                 digest: str, live: Path, url_of: Callable[[str], str], language: str,
                 on_read: Callable[[], None]) -> pagefind_parts.Part:
     """Index `entries` as part `number`, its pages numbered from `first_page`, and store it
@@ -153,7 +175,7 @@ def _index_part(indexer: "pagefind.Indexer", parts_dir: Path, number: int, entri
 
     def pages():
         for url, entry in sorted((url_of(entry.id), entry) for entry in entries):
-            made = record(entry, url)
+            made = record(entry, _body_of(entry), url)
             words.update(set(_words(made.html)))
             yield made.url, made.html
 
@@ -195,13 +217,13 @@ def _write_index(live: Path, parts: list[pagefind_parts.Part], digest: str) -> N
             folder.rmdir()
 
 
-def _write_filter_counts(folder: Path, entries: list[Entry]) -> None:
+def _write_filter_counts(folder: Path, entries: list[Searchable]) -> None:
     """Every filter's values with their entry counts, for the search page's filter menus:
     asking Pagefind instead loads every filter chunk of every index (230 KB at 20,000 entries)
     before the first query; this way it loads only the chunks of a filter in use."""
     counts: dict[str, Counter] = {}
     for entry in entries:
-        for name, values in _filters(entry).items():
+        for name, values in entry.filters:
             counts.setdefault(name, Counter()).update(values)
     write_atomic(folder / FILTERS_FILE, json.dumps({name: dict(sorted(values.items())) for name, values in counts.items()},
                                                    ensure_ascii=False, sort_keys=True) + "\n")
@@ -256,13 +278,29 @@ def _part_of(entry_id: str, count: int) -> int:
     return int(hashlib.sha1(entry_id.encode()).hexdigest()[:8], 16) % count
 
 
-def _digest(entries: list[Entry], url_of: Callable[[str], str], language: str, first_page: int) -> str:
-    # Of the whole entry, not only what its record shows: a sixth of the time it takes to make
-    # the records, for the price of a reindex after an edit search does not see (a curator's note).
+def _digest(entries: list[Searchable], url_of: Callable[[str], str], language: str, first_page: int) -> str:
+    # Of the entry's whole file, not only what its record shows: reading the files is a
+    # fraction of the time it takes to make the records, for the price of a reindex after an
+    # edit search does not see (a curator's note).
     digest = hashlib.sha256(f"{FORMAT}\0{code_digest()}\0{pagefind.version()}\0{language}\0{first_page}".encode())
     for entry in sorted(entries, key=lambda entry: entry.id):
-        digest.update(f"\0{url_of(entry.id)}\0{entry_digest(entry)}".encode())
+        file_digest = hashlib.blake2b(_read(entry.file), digest_size=16).hexdigest()
+        digest.update(f"\0{url_of(entry.id)}\0{file_digest}".encode())
     return digest.hexdigest()
+
+
+def _body_of(entry: Searchable) -> str:
+    body = frontmatter.body_of(_read(entry.file).decode("utf-8", errors="replace"))
+    if body is None:
+        raise KbError(f"{entry.file}: no longer an entry file (changed during the build?)")
+    return body
+
+
+def _read(file: Path) -> bytes:
+    try:
+        return file.read_bytes()
+    except OSError as exc:
+        raise KbError(f"{file}: cannot read the entry for the search index: {exc.strerror}") from None
 
 
 def _read_json(path: Path) -> dict:

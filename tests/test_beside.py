@@ -103,3 +103,24 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state not in ("Z", "X")  # a zombie has stopped: only its exit status is left
+
+
+def test_work_started_given_waits_for_its_arguments(mode, tmp_path):
+    def writes(name, text, signal):
+        (tmp_path / name).write_text(text)
+        return name
+
+    with Beside(writes, given=True) as work:
+        assert not eventually(lambda: list(tmp_path.iterdir()), seconds=0.3)  # started, waiting
+        work.give("note.txt", "given later")
+        assert work.result() == "note.txt"
+    assert (tmp_path / "note.txt").read_text() == "given later"
+
+
+def test_work_never_given_its_arguments_ends_with_the_failed_build(mode, tmp_path):
+    with pytest.raises(RuntimeError), Beside(lambda path, signal: path.touch(), given=True) as work:
+        raise RuntimeError("the build failed before it could give them")
+    if mode == "fork":
+        assert eventually(lambda: not work._process.is_alive(), seconds=10)
+    else:
+        assert eventually(lambda: not work._thread.is_alive(), seconds=10)

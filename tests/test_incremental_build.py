@@ -2,6 +2,7 @@
 re-renders its page and the pages listing it, and reindexes the one search index holding it;
 a config or theme change, a removed entry or an interrupted build are all accounted for."""
 
+import gc
 import html
 import json
 import math
@@ -316,7 +317,8 @@ def test_a_part_whose_pages_the_site_lost_is_reindexed(built):
 
 def test_the_index_says_once_when_pagefind_has_read_the_first_part_it_reindexes(built, monkeypatch, tmp_path):
     in_three_parts(built, monkeypatch)
-    approved = [entry for entry in store.load_all(built.root) if entry.status == "approved"]
+    approved = [search.searchable(entry, store.entry_path(built.root, entry.id))
+                for entry in store.load_all(built.root) if entry.status == "approved"]
     parts = tmp_path / "parts"
     said: list[tuple[str, int]] = []
 
@@ -330,9 +332,34 @@ def test_the_index_says_once_when_pagefind_has_read_the_first_part_it_reindexes(
     assert said == [(search.PAGES_READ, 3)]  # nothing to reindex: said at once
 
 
+def test_the_index_process_holds_none_of_the_entries_the_build_loads(built, monkeypatch):
+    # Forked after the build loaded them, it would keep them all, as its own, once the build
+    # freed its copy: hundreds of megabytes at 100,000 entries, for the length of the render.
+    write_index = search.write
+
+    def counting_entries(*arguments):
+        gc.unfreeze()  # the objects a fork inherits are frozen out of the collector's sight
+        held = sum(isinstance(thing, Entry) for thing in gc.get_objects())
+        if held:
+            raise KbError(f"the index's process holds {held} entries")
+        return write_index(*arguments)
+
+    monkeypatch.setattr(search, "write", counting_entries)
+    assert "search: 1 of 1 parts reindexed" in built("build", "--full").output
+
+
+def test_an_entry_file_gone_during_the_build_is_named(built, tmp_path):
+    approved = [search.searchable(entry, store.entry_path(built.root, entry.id))
+                for entry in store.load_all(built.root) if entry.status == "approved"]
+    approved[1].file.unlink()
+    with pytest.raises(KbError, match=f"^{re.escape(str(approved[1].file))}: cannot read the entry for the search index"):
+        search.write(tmp_path, tmp_path / "parts", approved, lambda entry_id: f"entries/{entry_id}/", "en")
+    assert not (tmp_path / search.SEARCH_DIR).exists()
+
+
 def test_the_search_record_holds_the_answer_not_the_page_chrome(built):
     entry = next(e for e in store.load_all(built.root) if e.tags)
-    record = search.record(entry, "entries/x/").html
+    record = search.record(search.searchable(entry, store.entry_path(built.root, entry.id)), entry.body, "entries/x/").html
     assert f'data-pagefind-meta="title[content]" content="{html.escape(entry.title)}">' in record
     assert f"<h1>{html.escape(entry.title)}</h1>" in record  # weighted as a heading
     assert 'data-pagefind-filter="answer:accepted"' in record or 'data-pagefind-filter="answer:top-voted"' in record
@@ -450,7 +477,10 @@ def test_the_index_sends_every_word_and_its_prefixes_to_their_chunk(built, tmp_p
     model = store.load_all(built.root)[0]
     entries = [Entry({**model.meta, "id": f"acme:{n}"}, " ".join(made_up_word(rng) for _ in range(60)))
                for n in range(400)]
-    search.write(tmp_path, tmp_path / "parts", entries, lambda entry_id: f"entries/{entry_id}/", "en")
+    for entry in entries:
+        store.write(tmp_path, entry)
+    search.write(tmp_path, tmp_path / "parts", [search.searchable(entry, store.entry_path(tmp_path, entry.id)) for entry in entries],
+                 lambda entry_id: f"entries/{entry_id}/", "en")
     assert len(chunks(tmp_path / search.SEARCH_DIR)) > 2
     assert misrouted_words(tmp_path / search.SEARCH_DIR) == []
 
