@@ -48,7 +48,7 @@ def build(root: Path, out: Path | None = None, audience: str | None = None, full
         # Both processes are forked before the entries are loaded: forked after, each would
         # keep them in memory, as its own, once this process has freed them.
         docs_dir.mkdir(parents=True, exist_ok=True)
-        published = _published(root, store.load_all(root, cached=True), audience)
+        published = _published(root, store.load_all(root, cached=True, bodies_in_files=True), audience)
         mkdocs_config = engine.load(config_file, docs_dir, out, nav=functools.partial(site.nav, published))
         directory_urls = mkdocs_config["use_directory_urls"]
         signature = engine.signature(mkdocs_config)

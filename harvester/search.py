@@ -34,11 +34,11 @@ PARTS_FILE = "parts.json"
 FILTERS_FILE = "filters.json"
 # How many parts. Pagefind holds an index in memory while writing it, about 25 MB for each
 # million characters of the entries' text (3,400 real-length entries peak near 290 MB): no
-# part holds over INDEX_TEXT_CHARS characters of title and Markdown, nor, so that a changed
-# entry reindexes few others, over about PART_ENTRIES entries. The site serves one index
-# merged from them, whatever their number.
+# part's entry files hold over INDEX_FILE_BYTES bytes (front matter, a sixth of a real-length
+# entry's, counted too), nor, so that a changed entry reindexes few others, over about
+# PART_ENTRIES entries. The site serves one index merged from them, whatever their number.
 PART_ENTRIES = 2500
-INDEX_TEXT_CHARS = 12_000_000
+INDEX_FILE_BYTES = 12_000_000
 # Room for a part's pages to grow in the index's page numbers (see pagefind_merge), rounded
 # up to SLOT_STEP: a part that outgrows it renumbers, and so reindexes, every part.
 SLOT_ROOM, SLOT_STEP = 1.25, 256
@@ -77,14 +77,12 @@ class Searchable:
     title: str
     tags: tuple[str, ...]
     filters: tuple[tuple[str, tuple[str, ...]], ...]  # (name, values), as record() writes them
-    size: int  # characters of title and body: what a part's memory is counted in
 
 
 def searchable(entry: Entry, file: Path) -> Searchable:
     """What the index takes of `entry`, kept in `file`."""
     return Searchable(entry.id, file, entry.title, tuple(entry.tags),
-                      tuple((name, tuple(values)) for name, values in _filters(entry).items()),
-                      len(entry.title) + len(entry.body))
+                      tuple((name, tuple(values)) for name, values in _filters(entry).items()))
 
 
 @dataclass(frozen=True)
@@ -139,12 +137,14 @@ def write(site_dir: Path, parts_dir: Path, entries: list[Searchable], url_of: Ca
     reindexes none."""
     live = site_dir / SEARCH_DIR
     settings = {} if full else _read_json(parts_dir / PARTS_FILE)
-    count = _part_count(len(entries), sum(entry.size for entry in entries), settings.get("count", 0))
+    files = {entry.id: _size_and_digest(entry.file) for entry in entries}
+    count = _part_count(len(entries), sum(size for size, _ in files.values()), settings.get("count", 0))
     grouped: list[list[Searchable]] = [[] for _ in range(count)]
     for entry in entries:
         grouped[_part_of(entry.id, count)].append(entry)
     slot = _slot(max(map(len, grouped)), settings.get("slot", 0) if settings.get("count") == count else 0)
-    digests = [_digest(part, url_of, language, number * slot) for number, part in enumerate(grouped)]
+    digests = [_digest([(url_of(entry.id), files[entry.id][1]) for entry in part], language, number * slot)
+               for number, part in enumerate(grouped)]
     parts = [None if full else pagefind_parts.read(parts_dir / str(number)) for number in range(count)]
     stale = [number for number, part in enumerate(parts)
              if part is None or part.meta.get("digest") != digests[number] or not _fragments_in(part, live)]
@@ -255,10 +255,9 @@ def _words(record: str) -> list[str]:
     return [word for word in _WORD.findall(text) if 3 <= len(word) <= 24 and not word.isdigit()]
 
 
-def _part_count(entries: int, text: int, current: int) -> int:
-    """How many parts for `entries` of `text` characters (title and Markdown), where there are
-    `current`."""
-    by_memory = math.ceil(text / INDEX_TEXT_CHARS)
+def _part_count(entries: int, size: int, current: int) -> int:
+    """How many parts for `entries` whose files hold `size` bytes, where there are `current`."""
+    by_memory = math.ceil(size / INDEX_FILE_BYTES)
     best = max(1, by_memory, entries // PART_ENTRIES)
     # A new count moves most entries to another part, so everything is reindexed: the count
     # stays while it is one away from the best and within memory, lest a site whose size
@@ -278,15 +277,20 @@ def _part_of(entry_id: str, count: int) -> int:
     return int(hashlib.sha1(entry_id.encode()).hexdigest()[:8], 16) % count
 
 
-def _digest(entries: list[Searchable], url_of: Callable[[str], str], language: str, first_page: int) -> str:
+def _digest(pages: list[tuple[str, str]], language: str, first_page: int) -> str:
+    """Of a part's pages, each (url, digest of its entry's file)."""
+    digest = hashlib.sha256(f"{FORMAT}\0{code_digest()}\0{pagefind.version()}\0{language}\0{first_page}".encode())
+    for url, file_digest in sorted(pages):
+        digest.update(f"\0{url}\0{file_digest}".encode())
+    return digest.hexdigest()
+
+
+def _size_and_digest(file: Path) -> tuple[int, str]:
     # Of the entry's whole file, not only what its record shows: reading the files is a
     # fraction of the time it takes to make the records, for the price of a reindex after an
     # edit search does not see (a curator's note).
-    digest = hashlib.sha256(f"{FORMAT}\0{code_digest()}\0{pagefind.version()}\0{language}\0{first_page}".encode())
-    for entry in sorted(entries, key=lambda entry: entry.id):
-        file_digest = hashlib.blake2b(_read(entry.file), digest_size=16).hexdigest()
-        digest.update(f"\0{url_of(entry.id)}\0{file_digest}".encode())
-    return digest.hexdigest()
+    data = _read(file)
+    return len(data), hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def _body_of(entry: Searchable) -> str:

@@ -102,8 +102,8 @@ def harvested(kb, demo_dump):
 def in_three_parts(kb, monkeypatch) -> None:
     """Make the approved entries of `kb` too big for one search index's memory: they go in
     three parts (with room for an edit to make them longer)."""
-    text = sum(len(entry.title) + len(entry.body) for entry in store.load_all(kb.root) if entry.status == "approved")
-    monkeypatch.setattr(search, "INDEX_TEXT_CHARS", math.ceil(text / 2.5))
+    size = sum(store.entry_path(kb.root, entry.id).stat().st_size for entry in store.load_all(kb.root) if entry.status == "approved")
+    monkeypatch.setattr(search, "INDEX_FILE_BYTES", math.ceil(size / 2.5))
 
 
 def edit_post(dump: Path, post_id: str, **attributes: str) -> None:

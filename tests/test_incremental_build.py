@@ -11,6 +11,7 @@ import random
 import re
 import shutil
 import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -348,6 +349,30 @@ def test_the_index_process_holds_none_of_the_entries_the_build_loads(built, monk
     assert "search: 1 of 1 parts reindexed" in built("build", "--full").output
 
 
+def test_a_build_holds_one_entry_body_at_a_time(built, tmp_path):
+    model = store.load_all(built.root)[0]
+    written = [Entry({**model.meta, "id": f"acme:{n}"}, f"Body {n}. " + "Long answer text. " * 3000) for n in range(100)]
+    for entry in written:
+        store.write(tmp_path, entry)
+    tracemalloc.start()
+    try:
+        loaded = store.load_all(tmp_path, cached=True, bodies_in_files=True)
+        read = [hash(entry.body) for entry in loaded]  # each read, then let go
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert read == [hash(entry.body) for entry in store.load_all(tmp_path)]  # as held bodies are read
+    assert loaded[0].body == store.read(store.entry_path(tmp_path, loaded[0].id), tmp_path).body  # read again
+    assert held < 10 * len(loaded[0].body)  # the 100 bodies: over 100 times one
+
+
+def test_an_entry_file_gone_once_the_entries_are_loaded_is_named(built):
+    loaded = store.load_all(built.root, bodies_in_files=True)
+    store.entry_path(built.root, loaded[2].id).unlink()
+    with pytest.raises(KbError, match=f"^{re.escape(store.entry_path(built.root, loaded[2].id).relative_to(built.root).as_posix())}: cannot read"):
+        loaded[2].body
+
+
 def test_an_entry_file_gone_during_the_build_is_named(built, tmp_path):
     approved = [search.searchable(entry, store.entry_path(built.root, entry.id))
                 for entry in store.load_all(built.root) if entry.status == "approved"]
@@ -403,17 +428,17 @@ def test_parsed_front_matter_is_reused_only_while_its_text_is_unchanged(built):
 
 def test_the_part_count_follows_memory_and_rebuild_size():
     for entries in (10, 3_000, 10_000, 20_000, 100_000):
-        for text in (entries * 800, entries * 3_150, entries * 10_000):  # short, real-length and long entries
-            count = search._part_count(entries, text, 0)
-            assert count == max(1, math.ceil(text / search.INDEX_TEXT_CHARS), entries // search.PART_ENTRIES)
+        for size in (entries * 1_500, entries * 3_900, entries * 10_700):  # files of short, real-length and long entries
+            count = search._part_count(entries, size, 0)
+            assert count == max(1, math.ceil(size / search.INDEX_FILE_BYTES), entries // search.PART_ENTRIES)
     # A site hovering at a boundary keeps its count (a new one reindexes everything), unless
     # memory forbids it.
-    entries, text = 20_000, 100_000_000
-    best = search._part_count(entries, text, 0)
-    assert best == math.ceil(text / search.INDEX_TEXT_CHARS)
-    assert search._part_count(entries, text, best + 1) == best + 1
-    assert search._part_count(entries, text, best + 2) == best
-    assert search._part_count(entries, text, best - 1) == best
+    entries, size = 20_000, 100_000_000
+    best = search._part_count(entries, size, 0)
+    assert best == math.ceil(size / search.INDEX_FILE_BYTES)
+    assert search._part_count(entries, size, best + 1) == best + 1
+    assert search._part_count(entries, size, best + 2) == best
+    assert search._part_count(entries, size, best - 1) == best
 
 
 def test_each_part_keeps_its_page_numbers_until_one_outgrows_them():
