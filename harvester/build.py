@@ -67,8 +67,7 @@ def build(root: Path, out: Path | None = None, audience: str | None = None, full
         # index then works on one core: until it is done, the render runs on the others (see
         # engine.ForkedShares).
         indexing.give(out, root / search.PARTS_DIR,
-                      [search.searchable(entry, store.entry_path(root, entry.id))
-                       for entry in published.entries if not site.is_playbook(entry)],
+                      [search.searchable(entry) for entry in published.entries if not site.is_playbook(entry)],
                       functools.partial(site.entry_href, directory_urls=directory_urls),
                       engine.language(mkdocs_config), full)
         indexing.signalled()

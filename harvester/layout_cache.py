@@ -15,6 +15,7 @@ from pathlib import Path
 
 from harvester.files import code_digest, folder_digest, write_atomic
 from harvester.model import Entry, entry_digest
+from harvester.store import FiledEntry
 
 LAYOUT_CACHE = ".kb/layout.json"  # derived, like the rest of .kb/
 
@@ -49,6 +50,8 @@ class LayoutCache:
 
 
 def _plain(value):
+    if isinstance(value, FiledEntry):
+        return value.digest  # of its file, which holds the whole entry: its body is not read again
     if isinstance(value, Entry):
         return entry_digest(value)
     if dataclasses.is_dataclass(value):

@@ -25,6 +25,7 @@ from harvester import frontmatter, pagefind, pagefind_merge, pagefind_parts
 from harvester.errors import KbError
 from harvester.files import code_digest, write_atomic
 from harvester.model import Entry, split_body
+from harvester.store import FiledEntry
 from harvester.templating import plain_text
 
 SEARCH_DIR = "pagefind"
@@ -77,12 +78,14 @@ class Searchable:
     title: str
     tags: tuple[str, ...]
     filters: tuple[tuple[str, tuple[str, ...]], ...]  # (name, values), as record() writes them
+    size: int  # of the file: what a part's memory is counted in
+    digest: str  # of the file: whether the part holding the entry is current
 
 
-def searchable(entry: Entry, file: Path) -> Searchable:
-    """What the index takes of `entry`, kept in `file`."""
-    return Searchable(entry.id, file, entry.title, tuple(entry.tags),
-                      tuple((name, tuple(values)) for name, values in _filters(entry).items()))
+def searchable(entry: FiledEntry) -> Searchable:
+    """What the index takes of `entry`."""
+    return Searchable(entry.id, entry.file, entry.title, tuple(entry.tags),
+                      tuple((name, tuple(values)) for name, values in _filters(entry).items()), entry.size, entry.digest)
 
 
 @dataclass(frozen=True)
@@ -137,13 +140,12 @@ def write(site_dir: Path, parts_dir: Path, entries: list[Searchable], url_of: Ca
     reindexes none."""
     live = site_dir / SEARCH_DIR
     settings = {} if full else _read_json(parts_dir / PARTS_FILE)
-    files = {entry.id: _size_and_digest(entry.file) for entry in entries}
-    count = _part_count(len(entries), sum(size for size, _ in files.values()), settings.get("count", 0))
+    count = _part_count(len(entries), sum(entry.size for entry in entries), settings.get("count", 0))
     grouped: list[list[Searchable]] = [[] for _ in range(count)]
     for entry in entries:
         grouped[_part_of(entry.id, count)].append(entry)
     slot = _slot(max(map(len, grouped)), settings.get("slot", 0) if settings.get("count") == count else 0)
-    digests = [_digest([(url_of(entry.id), files[entry.id][1]) for entry in part], language, number * slot)
+    digests = [_digest([(url_of(entry.id), entry.digest) for entry in part], language, number * slot)
                for number, part in enumerate(grouped)]
     parts = [None if full else pagefind_parts.read(parts_dir / str(number)) for number in range(count)]
     stale = [number for number, part in enumerate(parts)
@@ -278,33 +280,24 @@ def _part_of(entry_id: str, count: int) -> int:
 
 
 def _digest(pages: list[tuple[str, str]], language: str, first_page: int) -> str:
-    """Of a part's pages, each (url, digest of its entry's file)."""
+    """Of a part's pages, each (url, digest of its entry's file): of the whole entry, not only
+    what its record shows, for the price of a reindex after an edit search does not see (a
+    curator's note)."""
     digest = hashlib.sha256(f"{FORMAT}\0{code_digest()}\0{pagefind.version()}\0{language}\0{first_page}".encode())
     for url, file_digest in sorted(pages):
         digest.update(f"\0{url}\0{file_digest}".encode())
     return digest.hexdigest()
 
 
-def _size_and_digest(file: Path) -> tuple[int, str]:
-    # Of the entry's whole file, not only what its record shows: reading the files is a
-    # fraction of the time it takes to make the records, for the price of a reindex after an
-    # edit search does not see (a curator's note).
-    data = _read(file)
-    return len(data), hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
 def _body_of(entry: Searchable) -> str:
-    body = frontmatter.body_of(_read(entry.file).decode("utf-8", errors="replace"))
+    try:
+        text = entry.file.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise KbError(f"{entry.file}: cannot read the entry for the search index: {exc.strerror}") from None
+    body = frontmatter.body_of(text)
     if body is None:
         raise KbError(f"{entry.file}: no longer an entry file (changed during the build?)")
     return body
-
-
-def _read(file: Path) -> bytes:
-    try:
-        return file.read_bytes()
-    except OSError as exc:
-        raise KbError(f"{file}: cannot read the entry for the search index: {exc.strerror}") from None
 
 
 def _read_json(path: Path) -> dict:

@@ -71,7 +71,7 @@ def check_all(root: Path, cached: bool = False, bodies_in_files: bool = False) -
     seen: dict[str, Path] = {}
     cache = _ParsedCache(root) if cached else None
     for path in _entry_files(root):
-        entry, found = _parse(path, root, cache)
+        entry, found = _parse(path, root, cache, filed=bodies_in_files)
         problems.extend(found)
         if entry is None:
             continue
@@ -83,7 +83,7 @@ def check_all(root: Path, cached: bool = False, bodies_in_files: bool = False) -
             problems.append(f"{where}: id \"{entry.id}\" belongs at {entry_path(root, entry.id).relative_to(root).as_posix()}")
             continue
         seen[entry.id] = path
-        entries.append(FiledEntry(entry.meta, path, where) if bodies_in_files else entry)
+        entries.append(entry)
     if cache is not None:
         cache.save()  # now, before any caller could change an entry's meta in place
     return entries, problems
@@ -93,18 +93,21 @@ class FiledEntry(Entry):
     """An entry whose body stays in its file, read again when asked for: a build holds every
     entry's front matter at once, but their bodies one at a time (at 100,000 entries, about
     470 MB less). The last body read is kept, for the layout asks for an entry's several times
-    in a row. Read-only: a body is changed by writing the entry (store.write)."""
+    in a row. What the entry's file held when it was loaded is known by its `size` and
+    `digest`, which tell whether what is derived from the entry is still current without
+    reading it again. Read-only: a body is changed by writing the entry (store.write)."""
 
     _holding: Callable[[], "FiledEntry | None"] = lambda: None  # the one whose body is kept (a weak reference)
 
-    def __init__(self, meta: dict, file: Path, where: str):
-        self.meta, self._file, self._where, self._body = meta, file, where, None
+    def __init__(self, meta: dict, file: Path, where: str, data: bytes):
+        self.meta, self.file, self._where, self._body = meta, file, where, None
+        self.size, self.digest = len(data), hashlib.blake2b(data, digest_size=16).hexdigest()
 
     @property
     def body(self) -> str:
         if self._body is None:
             try:
-                body = frontmatter.body_of(self._file.read_text(encoding="utf-8"))
+                body = frontmatter.body_of(self.file.read_text(encoding="utf-8"))
             except UnicodeDecodeError:
                 raise KbError(f"{self._where}: not UTF-8 text") from None
             except OSError as exc:
@@ -183,12 +186,17 @@ class _ParsedCache:
                                                ensure_ascii=False, separators=(",", ":")), durable=False)
 
 
-def _parse(path: Path, root: Path, cache: "_ParsedCache | None" = None) -> tuple[Entry | None, list[str]]:
+def _parse(path: Path, root: Path, cache: "_ParsedCache | None" = None, filed: bool = False) -> tuple[Entry | None, list[str]]:
+    """The entry in `path` (a FiledEntry if `filed`), or the problems that make it none."""
     where = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None, [f"{where}: not UTF-8 text"]
     except OSError as exc:
         return None, [f"{where}: cannot read: {exc.strerror}"]
-    return frontmatter.loads(text, where, cache)
+    entry, problems = frontmatter.loads(text, where, cache)
+    if entry is not None and filed:
+        entry = FiledEntry(entry.meta, path, where, data)
+    return entry, problems

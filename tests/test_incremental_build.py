@@ -318,8 +318,7 @@ def test_a_part_whose_pages_the_site_lost_is_reindexed(built):
 
 def test_the_index_says_once_when_pagefind_has_read_the_first_part_it_reindexes(built, monkeypatch, tmp_path):
     in_three_parts(built, monkeypatch)
-    approved = [search.searchable(entry, store.entry_path(built.root, entry.id))
-                for entry in store.load_all(built.root) if entry.status == "approved"]
+    approved = [search.searchable(entry) for entry in store.load_all(built.root, bodies_in_files=True) if entry.status == "approved"]
     parts = tmp_path / "parts"
     said: list[tuple[str, int]] = []
 
@@ -374,8 +373,7 @@ def test_an_entry_file_gone_once_the_entries_are_loaded_is_named(built):
 
 
 def test_an_entry_file_gone_during_the_build_is_named(built, tmp_path):
-    approved = [search.searchable(entry, store.entry_path(built.root, entry.id))
-                for entry in store.load_all(built.root) if entry.status == "approved"]
+    approved = [search.searchable(entry) for entry in store.load_all(built.root, bodies_in_files=True) if entry.status == "approved"]
     approved[1].file.unlink()
     with pytest.raises(KbError, match=f"^{re.escape(str(approved[1].file))}: cannot read the entry for the search index"):
         search.write(tmp_path, tmp_path / "parts", approved, lambda entry_id: f"entries/{entry_id}/", "en")
@@ -383,8 +381,8 @@ def test_an_entry_file_gone_during_the_build_is_named(built, tmp_path):
 
 
 def test_the_search_record_holds_the_answer_not_the_page_chrome(built):
-    entry = next(e for e in store.load_all(built.root) if e.tags)
-    record = search.record(search.searchable(entry, store.entry_path(built.root, entry.id)), entry.body, "entries/x/").html
+    entry = next(e for e in store.load_all(built.root, bodies_in_files=True) if e.tags)
+    record = search.record(search.searchable(entry), entry.body, "entries/x/").html
     assert f'data-pagefind-meta="title[content]" content="{html.escape(entry.title)}">' in record
     assert f"<h1>{html.escape(entry.title)}</h1>" in record  # weighted as a heading
     assert 'data-pagefind-filter="answer:accepted"' in record or 'data-pagefind-filter="answer:top-voted"' in record
@@ -504,7 +502,7 @@ def test_the_index_sends_every_word_and_its_prefixes_to_their_chunk(built, tmp_p
                for n in range(400)]
     for entry in entries:
         store.write(tmp_path, entry)
-    search.write(tmp_path, tmp_path / "parts", [search.searchable(entry, store.entry_path(tmp_path, entry.id)) for entry in entries],
+    search.write(tmp_path, tmp_path / "parts", [search.searchable(entry) for entry in store.load_all(tmp_path, bodies_in_files=True)],
                  lambda entry_id: f"entries/{entry_id}/", "en")
     assert len(chunks(tmp_path / search.SEARCH_DIR)) > 2
     assert misrouted_words(tmp_path / search.SEARCH_DIR) == []
