@@ -16,6 +16,7 @@ import json
 import math
 import re
 import shutil
+import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from pathlib import Path
 from harvester import frontmatter, pagefind, pagefind_merge, pagefind_parts
 from harvester.errors import KbError
 from harvester.files import code_digest, write_atomic
-from harvester.model import Entry, split_body
+from harvester.model import split_body
 from harvester.store import FiledEntry
 from harvester.templating import plain_text
 
@@ -67,25 +68,44 @@ class Report:
     reindexed: int  # parts Pagefind indexed again in this run
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Searchable:
     """An entry as the index takes it, but its body: the index's process reads that again from
     the entry's file, a part at a time, so that it never holds every entry's text (at 100,000
-    entries, the hundreds of megabytes it would keep while the render runs)."""
+    entries, the hundreds of megabytes it would keep while the render runs). Its process holds
+    every entry's, so it keeps no more than that: 1.7 KB an entry was 0.5."""
 
     id: str
-    file: Path
+    path: str  # the entry's file
     title: str
     tags: tuple[str, ...]
-    filters: tuple[tuple[str, tuple[str, ...]], ...]  # (name, values), as record() writes them
+    source: str
+    answer: str  # how it was chosen
+    verified: bool
     size: int  # of the file: what a part's memory is counted in
     digest: str  # of the file: whether the part holding the entry is current
+
+    @property
+    def file(self) -> Path:
+        return Path(self.path)
+
+    @property
+    def filters(self) -> dict[str, tuple[str, ...]]:
+        """Each filter's values, as record() writes them."""
+        filters = {"tag": self.tags, "source": (self.source,), "answer": (self.answer,),
+                   "verified": ("yes" if self.verified else "no",)}
+        # Pagefind reads a comma in a filter attribute as the start of another filter.
+        return {name: tuple(value.replace(",", " ") for value in values) for name, values in filters.items()}
 
 
 def searchable(entry: FiledEntry) -> Searchable:
     """What the index takes of `entry`."""
-    return Searchable(entry.id, entry.file, entry.title, tuple(entry.tags),
-                      tuple((name, tuple(values)) for name, values in _filters(entry).items()), entry.size, entry.digest)
+    # Texts kept once, however many entries hold them: the process that receives these shares
+    # what this one does (pickle sends an object once).
+    source = (entry.meta.get("source") or {}).get("name") or sys.intern(entry.id.split(":", 1)[0])
+    answer = (entry.meta.get("answer") or {}).get("how_chosen") or entry.meta.get("kind", "faq")
+    return Searchable(entry.id, entry.path, entry.title, tuple(entry.tags), source, answer,
+                      bool(entry.meta.get("verified_at")), entry.size, entry.digest)
 
 
 @dataclass(frozen=True)
@@ -103,7 +123,7 @@ def record(entry: Searchable, body: str, url: str) -> Record:
     question, answer = split_body(body)
     filter_elements = "".join(
         f'<span data-pagefind-filter="{html.escape(name)}:{html.escape(value)}"></span>'
-        for name, values in entry.filters for value in values
+        for name, values in entry.filters.items() for value in values
     )
     page = (
         f"<html><body><meta data-pagefind-meta=\"title[content]\" content=\"{html.escape(entry.title)}\">"
@@ -118,17 +138,6 @@ def _indexed(text: str) -> str:
     """`text` as HTML, with a hyphen for each dash or slash between words, so that Pagefind
     indexes each part too (an excerpt shows "known-unknown"; the title is shown as written)."""
     return html.escape(_JOINED.sub("-", text))
-
-
-def _filters(entry: Entry) -> dict[str, list[str]]:
-    filters = {
-        "tag": entry.tags,
-        "source": [(entry.meta.get("source") or {}).get("name") or entry.id.split(":", 1)[0]],
-        "answer": [(entry.meta.get("answer") or {}).get("how_chosen") or entry.meta.get("kind", "faq")],
-        "verified": ["yes" if entry.meta.get("verified_at") else "no"],
-    }
-    # Pagefind reads a comma in a filter attribute as the start of another filter.
-    return {name: [value.replace(",", " ") for value in values] for name, values in filters.items()}
 
 
 def write(site_dir: Path, parts_dir: Path, entries: list[Searchable], url_of: Callable[[str], str], language: str,
@@ -225,7 +234,7 @@ def _write_filter_counts(folder: Path, entries: list[Searchable]) -> None:
     before the first query; this way it loads only the chunks of a filter in use."""
     counts: dict[str, Counter] = {}
     for entry in entries:
-        for name, values in entry.filters:
+        for name, values in entry.filters.items():
             counts.setdefault(name, Counter()).update(values)
     write_atomic(folder / FILTERS_FILE, json.dumps({name: dict(sorted(values.items())) for name, values in counts.items()},
                                                    ensure_ascii=False, sort_keys=True) + "\n")
