@@ -28,7 +28,7 @@ import mkdocs.commands.build
 import mkdocs.config
 import mkdocs.exceptions
 import mkdocs.plugins
-from mkdocs.structure.files import File
+from mkdocs.structure.files import File, InclusionLevel
 
 from harvester import clean
 from harvester.beside import release_freed_memory
@@ -40,7 +40,7 @@ from harvester.templating import PACKAGED_TEMPLATES
 # custom_dir, so a company can still override them.
 OVERRIDES = PACKAGED_TEMPLATES / "overrides"
 _KB_PLUGINS = {"kb-sanitize", "kb-shares", "search", "material/search"}
-SHARE_PAGES = 2500  # pages one rendering process takes on
+SHARE_PAGES = 1500  # pages one rendering process takes on: it holds their HTML, about 20 KB a page, to the end
 OLD_SITE_PREFIX = ".kb-old-"  # what a build that renders everything removes from the site folder
 # Other work of the build, asked how many of the renderers it keeps from running now and for
 # handles (multiprocessing.connection.wait) that become ready when that may change: say, one
@@ -167,8 +167,9 @@ class ForkedShares(mkdocs.plugins.BasePlugin):
 
     @mkdocs.plugins.event_priority(-100)  # last, so that the renderers inherit every other plugin's work
     def on_nav(self, nav, *, config, files, **kwargs):
-        pages = sorted(file.src_uri for file in files.documentation_pages())
-        share_of = {page: index % self.shares for index, page in enumerate(pages)}
+        pages = sorted(files.documentation_pages(), key=lambda file: file.src_uri)
+        shares = [pages[share::self.shares] for share in range(self.shares)]
+        del pages
         release_freed_memory()
         # Objects the renderers inherit stay out of their garbage collector's sight: its passes
         # would write to every one and so copy this process's whole memory into each renderer.
@@ -177,12 +178,17 @@ class ForkedShares(mkdocs.plugins.BasePlugin):
         if self.share is None:
             for file in files.documentation_pages():
                 file.is_modified = _already_built
-        else:
-            config.theme.static_templates.clear()
-            config.extra_templates.clear()
-            for file in files:
-                if share_of.get(file.src_uri) != self.share:
-                    file.is_modified = _already_built
+            return nav
+        # A renderer's build sees its own share's pages only: MkDocs goes through every page
+        # at each step, and every file to copy the static ones, and touching an inherited
+        # object copies the memory it is in. Every page is still there for links to resolve
+        # (files.src_uris). The rest (static files, theme templates) is the parent's.
+        mine = shares[self.share]
+        files.documentation_pages = lambda *, inclusion=InclusionLevel.is_included: \
+            [file for file in mine if inclusion(file.inclusion)]
+        files.copy_static_files = lambda *args, **kwargs: None
+        config.theme.static_templates.clear()
+        config.extra_templates.clear()
         return nav
 
     def on_post_build(self, **kwargs):

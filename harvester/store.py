@@ -70,8 +70,9 @@ def check_all(root: Path, cached: bool = False, bodies_in_files: bool = False) -
     problems: list[str] = []
     seen: dict[str, Path] = {}
     cache = _ParsedCache(root) if cached else None
+    shared: dict[str, str] = {}  # the texts entries share, one copy each (see frontmatter._shared)
     for path in _entry_files(root):
-        entry, found = _parse(path, root, cache, filed=bodies_in_files)
+        entry, found = _parse(path, root, cache, filed=bodies_in_files, shared=shared)
         problems.extend(found)
         if entry is None:
             continue
@@ -201,7 +202,8 @@ class _ParsedCache:
         yield "}}"
 
 
-def _parse(path: Path, root: Path, cache: "_ParsedCache | None" = None, filed: bool = False) -> tuple[Entry | None, list[str]]:
+def _parse(path: Path, root: Path, cache: "_ParsedCache | None" = None, filed: bool = False,
+           shared: dict[str, str] | None = None) -> tuple[Entry | None, list[str]]:
     """The entry in `path` (a FiledEntry if `filed`), or the problems that make it none."""
     where = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
     try:
@@ -211,7 +213,7 @@ def _parse(path: Path, root: Path, cache: "_ParsedCache | None" = None, filed: b
         return None, [f"{where}: not UTF-8 text"]
     except OSError as exc:
         return None, [f"{where}: cannot read: {exc.strerror}"]
-    entry, problems = frontmatter.loads(text, where, cache)
+    entry, problems = frontmatter.loads(text, where, cache, shared)
     if entry is not None and filed:
         entry = FiledEntry(entry.meta, path, where, data)
     return entry, problems
