@@ -11,9 +11,8 @@ import tracemalloc
 
 import pytest
 
-from harvester import build as build_module
 from conftest import in_three_parts
-
+from harvester import build as build_module
 from harvester import engine, pagefind, pagefind_parts, search, store
 from harvester.files import write_atomic
 from harvester.model import Entry
